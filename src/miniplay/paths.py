@@ -1,0 +1,39 @@
+"""Where miniplay's own data lives: schemas, target-side modules, the host agent.
+
+Takes: nothing. Gives: directories and file paths. Raises: nothing.
+
+An installed wheel carries `schemas/` and `modules/` inside the package
+(`miniplay/_data/`); a source checkout (editable install, tests) has them at the
+repository root. Both are found the same way, so miniplay works from any directory.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str) -> Path:
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent.parent / name
+
+
+@cache
+def schemas_dir() -> Path:
+    """The folder holding `playbook.schema.json`, `inventory.schema.json`, `modules/`."""
+    return _data_dir("schemas")
+
+
+@cache
+def modules_dir() -> Path:
+    """The folder of built-in target-side modules (`modules/NAME.py`)."""
+    return _data_dir("modules")
+
+
+def agent_path() -> Path:
+    """The host agent's source, sent to each host once per run."""
+    return _PACKAGE / "remote" / "agent.py"
