@@ -1,0 +1,26 @@
+"""`assert`: check expressions on the controller; fail at the first false one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from miniplay.actions.base import ActionCall
+
+
+async def assert_(call: ActionCall) -> dict[str, Any]:
+    """`that` (str or list), `fail_msg` (alias `msg`), `success_msg`, `quiet`."""
+    that = call.raw_args.get("that")
+    conditions = that if isinstance(that, list) else [that]
+    quiet = bool(call.args.get("quiet", False))
+    for condition in conditions:
+        if not call.templar.condition(condition, call.scope, call.task.where("args")):
+            message = call.args.get("fail_msg", call.args.get("msg", "Assertion failed"))
+            return {"failed": True, "changed": False, "assertion": condition,
+                    "evaluated_to": False, "msg": message}
+    result: dict[str, Any] = {
+        "changed": False,
+        "msg": call.args.get("success_msg", "All assertions passed"),
+    }
+    if not quiet:
+        result["_ansible_verbose_always"] = True
+    return result

@@ -1,0 +1,118 @@
+"""The run's context: what every stage of the executor shares for one run.
+
+Takes: the playbook, inventory, options, event sink and templar. Gives: `RunContext`,
+which builds each host's variable scope in Ansible's precedence order and owns the host
+states and connections. Raises: nothing itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from miniplay import __version__
+from miniplay.connection.base import Connection
+from miniplay.events import EventSink
+from miniplay.executor.hoststate import HostState, PlayState
+from miniplay.inventory import Inventory
+from miniplay.model import Playbook, Task
+from miniplay.options import RunOptions
+from miniplay.templating import OMIT, Templar
+from miniplay.variables import HostVars, VarScope
+
+ANSIBLE_VERSION = {"full": "2.19.14", "major": 2, "minor": 19, "revision": 14,
+                   "string": "2.19.14"}
+
+
+@dataclass
+class RunContext:
+    """Shared, per-run objects; one per `executor.run` call."""
+
+    playbook: Playbook
+    inventory: Inventory
+    options: RunOptions
+    sink: EventSink
+    templar: Templar
+    states: dict[str, HostState] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+
+    @property
+    def playbook_dir(self) -> str:
+        return str(Path(self.playbook.path).resolve().parent)
+
+    def state(self, host: str) -> HostState:
+        """The host's state, created on first use."""
+        if host not in self.states:
+            self.states[host] = HostState(host)
+        return self.states[host]
+
+    def base_layers(self, host: str) -> list[Mapping[str, Any]]:
+        """Inventory vars, facts, include_vars, set_fact/register, extra vars."""
+        state = self.state(host)
+        layers: list[Mapping[str, Any]] = list(self.inventory.var_layers(host))
+        layers.append(state.facts_vars)
+        return layers
+
+    def top_layers(self, host: str) -> list[Mapping[str, Any]]:
+        state = self.state(host)
+        return [state.include_vars, state.vars, self.options.extra_vars]
+
+    def hostvars(self, play: PlayState | None) -> HostVars:
+        names = list(self.inventory.hosts)
+        if play is not None:
+            names += [h for h in play.hosts if h not in names]
+        return HostVars(names, lambda h: VarScope(
+            [*self.base_layers(h), *self.top_layers(h), self.magic(h, play)], self.templar))
+
+    def scope(self, host: str, play: PlayState, task: Task | None = None) -> VarScope:
+        """The variables `task` sees on `host`, low → high precedence."""
+        layers = self.base_layers(host)
+        layers.extend(play.play_vars)
+        if task is not None:
+            layers.append(task.vars)
+        layers.extend(self.top_layers(host))
+        layers.append(self.magic(host, play))
+        return VarScope(layers, self.templar)
+
+    def magic(self, host: str, play: PlayState | None) -> dict[str, Any]:
+        """Ansible's magic variables for `host` in `play`."""
+        active = [h for h in play.hosts if self.state(h).active] if play else []
+        magic: dict[str, Any] = {
+            "inventory_hostname": host,
+            "inventory_hostname_short": host.split(".")[0],
+            "group_names": self.inventory.groups_of(host),
+            "groups": self.inventory.groups_map(),
+            "hostvars": self.hostvars(play) if play is not None else {},
+            "ansible_play_hosts": active,
+            "ansible_play_hosts_all": list(play.hosts) if play else [],
+            "ansible_play_batch": active,
+            "play_hosts": active,
+            "ansible_check_mode": self.options.check,
+            "ansible_diff_mode": self.options.diff,
+            "ansible_forks": self.options.forks,
+            "ansible_verbosity": self.options.verbosity,
+            "ansible_run_tags": list(self.options.tags),
+            "ansible_skip_tags": list(self.options.skip_tags),
+            "ansible_version": ANSIBLE_VERSION,
+            "ansible_config_file": None,
+            "playbook_dir": self.playbook_dir,
+            "omit": OMIT,
+            "miniplay_version": __version__,
+        }
+        if play is not None:
+            magic["ansible_play_name"] = play.play.display_name
+        if self.options.limit:
+            magic["ansible_limit"] = self.options.limit
+        if self.options.inventory:
+            first = Path(self.options.inventory[0])
+            if first.exists():
+                magic["inventory_dir"] = str(first.resolve().parent)
+                magic["inventory_file"] = str(first.resolve())
+        return magic
+
+    def python_for(self, host: str) -> str:
+        """The implicit localhost runs the controller's own Python."""
+        return sys.executable

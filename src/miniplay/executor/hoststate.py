@@ -1,0 +1,50 @@
+"""Everything that changes per host during a run.
+
+Takes: nothing. Gives: `HostState` (registered results, `set_fact` values, facts, job
+records, failure flags, recap counters) and `PlayState` (the current play's hosts).
+Raises: nothing.
+
+This is the only mutable runtime state of a run; the model never changes. Values stored
+here that came back from hosts are already marked unsafe by the executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from miniplay.model import Play
+from miniplay.results import HostStats
+
+
+@dataclass(slots=True)
+class HostState:
+    """One host's state for the whole run (it outlives plays, as in Ansible)."""
+
+    name: str
+    facts_vars: dict[str, Any] = field(default_factory=dict)
+    include_vars: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notified: list[str] = field(default_factory=list)
+    stats: HostStats = field(default_factory=HostStats)
+    failed: bool = False
+    unreachable: bool = False
+    ended: bool = False
+    counted: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Still taking part in the play (not failed, unreachable or ended)."""
+        return not (self.failed or self.unreachable or self.ended)
+
+
+@dataclass(slots=True)
+class PlayState:
+    """The play being run: its hosts and the variables loaded for it."""
+
+    play: Play
+    uid: str
+    hosts: list[str]
+    play_vars: list[dict[str, Any]] = field(default_factory=list)
+    ended: bool = False

@@ -1,0 +1,202 @@
+"""The playbook language's vocabulary: keywords, action names, free-form arguments.
+
+Takes: raw task mappings and action values. Gives: which key is the action, its short
+name, and its arguments as a dict. Raises: `PlaybookError` for two actions, none, or a
+malformed ``k=v`` string.
+
+The parser and the static checks both need these answers and must agree on them, so
+they live in one place. Keywords that exist in Ansible but that miniplay does not run
+yet are listed in `NOT_BUILT`: they are refused before anything runs, never ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from miniplay.errors import PlaybookError, Position
+
+SHARED_KEYWORDS = frozenset({
+    "name", "become", "become_user", "become_method", "become_flags", "become_exe",
+    "connection", "remote_user", "port", "environment", "no_log", "check_mode", "diff",
+    "ignore_errors", "ignore_unreachable", "run_once", "tags", "module_defaults",
+    "throttle", "timeout", "vars", "any_errors_fatal", "collections", "debugger",
+    "delegate_to", "delegate_facts", "when",
+})
+
+PLAY_KEYWORDS = SHARED_KEYWORDS | {
+    "hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path", "vars_files",
+    "vars_prompt", "roles", "pre_tasks", "tasks", "post_tasks", "handlers", "serial",
+    "strategy", "order", "max_fail_percentage", "force_handlers",
+}
+
+TASK_KEYWORDS = SHARED_KEYWORDS | {
+    "action", "local_action", "args", "loop", "loop_control", "register", "notify",
+    "async", "poll", "until", "retries", "delay", "changed_when", "failed_when",
+}
+
+HANDLER_KEYWORDS = TASK_KEYWORDS | {"listen"}
+
+BLOCK_KEYWORDS = SHARED_KEYWORDS | {"block", "rescue", "always", "notify"}
+
+# Ansible keywords miniplay does not honour yet: refused with a clear error.
+NOT_BUILT: Mapping[str, str] = {
+    "become": "privilege escalation is not built yet; run miniplay as the target user",
+    "become_user": "privilege escalation is not built yet; run miniplay as the target user",
+    "become_method": "privilege escalation is not built yet",
+    "become_flags": "privilege escalation is not built yet",
+    "become_exe": "privilege escalation is not built yet",
+    "roles": "roles are not built yet; use import_tasks",
+    "vars_prompt": "interactive prompts are not supported; pass values with -e",
+    "module_defaults": "module_defaults is not built yet; set the arguments on each task",
+    "debugger": "the task debugger is not supported",
+    "collections": "collections are not supported; use built-in or library/ modules",
+    "connection": "the connection keyword is not built yet; set ansible_connection in the inventory",
+    "remote_user": "remote_user is not built yet; set ansible_user in the inventory",
+    "port": "the port keyword is not built yet; set ansible_port in the inventory",
+    "gather_subset": "gather_subset is not built yet",
+    "gather_timeout": "gather_timeout is not built yet",
+    "fact_path": "fact_path is not built yet",
+}
+
+# Modules whose free-form text is one parameter, not k=v pairs.
+FREE_FORM = frozenset({
+    "command", "shell", "raw", "script", "include_tasks", "import_tasks", "include_vars",
+    "import_playbook", "meta", "include_role", "import_role", "group_by", "add_host",
+})
+# k=v options those modules still accept inside their free-form text.
+FREE_FORM_OPTIONS: Mapping[str, frozenset[str]] = {
+    "command": frozenset({"chdir", "creates", "removes", "stdin", "argv", "strip_empty_ends"}),
+    "shell": frozenset({"chdir", "creates", "removes", "stdin", "executable"}),
+    "raw": frozenset({"executable"}),
+    "script": frozenset({"chdir", "creates", "removes", "executable"}),
+    "include_vars": frozenset({"name", "file", "dir"}),
+    "include_tasks": frozenset({"file", "apply"}),
+    "import_tasks": frozenset({"file"}),
+}
+
+_FQCN_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def short_name(action: str) -> str:
+    """`ansible.builtin.command` → `command`; other names unchanged."""
+    for prefix in _FQCN_PREFIXES:
+        if action.startswith(prefix):
+            return action[len(prefix):]
+    return action
+
+
+def is_loop_keyword(key: str) -> bool:
+    """`loop` or a `with_<lookup>` keyword."""
+    return key == "loop" or (key.startswith("with_") and len(key) > 5)
+
+
+def action_candidates(task: Mapping[Any, Any], keywords: frozenset[str]) -> list[str]:
+    """Keys of `task` that are not keywords: each is a would-be action."""
+    return [
+        key for key in task
+        if isinstance(key, str) and key not in keywords and not is_loop_keyword(key)
+    ]
+
+
+def split_kv(text: str, pos: Position | None = None) -> list[str]:
+    """Split `text` on whitespace, keeping quoted parts and Jinja blocks together."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    depth = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        pair = text[index:index + 2]
+        if quote:
+            if char == "\\" and index + 1 < len(text):
+                current.append(text[index:index + 2])
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+            current.append(char)
+        elif pair in ("{{", "{%", "{#"):
+            depth += 1
+            current.append(pair)
+            index += 2
+            continue
+        elif pair in ("}}", "%}", "#}") and depth:
+            depth -= 1
+            current.append(pair)
+            index += 2
+            continue
+        elif char in "'\"" and not depth:
+            quote = char
+            current.append(char)
+        elif char.isspace() and not depth:
+            if current:
+                parts.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+        index += 1
+    if quote:
+        raise PlaybookError(f"unbalanced quote in arguments: {text}", pos,
+                            "close the quote or use the YAML mapping form for arguments")
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        return inner.replace("\\" + value[0], value[0])
+    return value
+
+
+def _kv(part: str) -> tuple[str, str] | None:
+    key, sep, value = part.partition("=")
+    if sep and _KEY.match(key):
+        return key, _unquote(value)
+    return None
+
+
+def parse_args(action: str, value: Any, pos: Position | None = None) -> dict[str, Any]:
+    """The arguments of `action` given its YAML value (mapping, free-form text, None)."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not isinstance(value, str):
+        if action in FREE_FORM:
+            return {"_raw_params": value}
+        raise PlaybookError(
+            f"arguments of {action} must be a mapping or a k=v string, got {type(value).__name__}",
+            pos, f"write `{action}:` followed by indented `key: value` lines",
+        )
+    return _parse_text_args(action, value, pos)
+
+
+def _parse_text_args(action: str, text: str, pos: Position | None) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if action in FREE_FORM:
+        options = FREE_FORM_OPTIONS.get(action, frozenset())
+        rest: list[str] = []
+        for part in split_kv(text, pos):
+            pair = _kv(part)
+            if pair and pair[0] in options:
+                args[pair[0]] = pair[1]
+            else:
+                rest.append(part)
+        if rest:
+            args["_raw_params"] = " ".join(rest)
+        return args
+    for part in split_kv(text, pos):
+        pair = _kv(part)
+        if pair is None:
+            raise PlaybookError(
+                f"{action} does not take free-form text; `{part}` is not key=value",
+                pos, f"write the arguments of {action} as key=value pairs or as a mapping",
+            )
+        args[pair[0]] = pair[1]
+    return args

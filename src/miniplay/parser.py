@@ -1,0 +1,326 @@
+"""Checked playbook data → the frozen model.
+
+Takes: a playbook path (its data already loaded and validated). Gives: a `Playbook` with
+`import_playbook` and `import_tasks` inlined, `with_*` turned into loops, free-form
+arguments split, and block/play keywords resolved onto each task. Raises:
+`PlaybookError` (with a position) for anything the static checks let through.
+
+Keyword inheritance is resolved here, once: Ansible copies a block's `when` onto every
+task inside it (so it is re-evaluated per task), unions tags, layers vars, and lets a
+task's own scalar keywords win over its parents'. Doing it at parse time keeps the
+executor free of parent walks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from miniplay import keywords as kw
+from miniplay.errors import PlaybookError, Position, fail
+from miniplay.loader import YamlMap, YamlSeq, load_file, plain
+from miniplay.model import Block, Expr, Node, Play, Playbook, Task
+
+_SCALAR_INHERITED = (
+    "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
+    "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
+)
+_TASK_ONLY = {
+    "async": "async_", "poll": "poll", "retries": "retries", "delay": "delay",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Inherited:
+    """Keywords flowing from a play, block or import down to the tasks inside."""
+
+    when: tuple[Expr, ...] = ()
+    tags: frozenset[str] = frozenset()
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    environment: tuple[Expr, ...] = ()
+    notify: tuple[str, ...] = ()
+    scalars: Mapping[str, Expr] = field(default_factory=dict)
+
+    def extend(self, data: YamlMap) -> Inherited:
+        """These keywords plus those set on `data` (a block, import or play)."""
+        scalars = dict(self.scalars)
+        for name in _SCALAR_INHERITED:
+            if name in data:
+                scalars[name] = Expr(data[name], data.pos_of(name))
+        return Inherited(
+            when=self.when + _conditions(data, "when"),
+            tags=self.tags | _tags(data),
+            vars={**self.vars, **_vars(data)},
+            environment=self.environment + _env(data),
+            notify=_strings(data.get("notify")) or self.notify,
+            scalars=scalars,
+        )
+
+
+def _conditions(data: YamlMap, key: str) -> tuple[Expr, ...]:
+    if key not in data or data[key] is None:
+        return ()
+    value = data[key]
+    if isinstance(value, YamlSeq):
+        return tuple(Expr(item, value.pos_of(i)) for i, item in enumerate(value))
+    return (Expr(value, data.pos_of(key)),)
+
+
+def _optional_conditions(data: YamlMap, key: str) -> tuple[Expr, ...] | None:
+    return _conditions(data, key) if key in data else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    return (str(value),)
+
+
+def _tags(data: YamlMap) -> frozenset[str]:
+    value = data.get("tags")
+    if isinstance(value, str):
+        return frozenset(part.strip() for part in value.split(",") if part.strip())
+    return frozenset(str(item) for item in _strings(value))
+
+
+def _vars(data: YamlMap) -> dict[str, Any]:
+    value = data.get("vars")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail(PlaybookError, "`vars` must be a mapping", data.pos_of("vars"))
+    return plain(value)  # type: ignore[no-any-return]
+
+
+def _env(data: YamlMap) -> tuple[Expr, ...]:
+    if data.get("environment") is None:
+        return ()
+    return (Expr(plain(data["environment"]), data.pos_of("environment")),)
+
+
+def _expr(data: YamlMap, key: str) -> Expr | None:
+    return Expr(plain(data[key]), data.pos_of(key)) if key in data else None
+
+
+class Parser:
+    """Builds the model for one playbook file and everything it imports."""
+
+    def __init__(self, path: str) -> None:
+        self.root = path
+        self.files: list[str] = []
+        self.stack: list[str] = []
+
+    def playbook(self) -> Playbook:
+        plays = self.plays_of(self.root)
+        return Playbook(self.root, tuple(plays), tuple(dict.fromkeys(self.files)))
+
+    def _load(self, path: str, pos: Position | None) -> Any:
+        resolved = str(Path(path).resolve())
+        if resolved in self.stack:
+            fail(PlaybookError, f"{path} imports itself (an import cycle)", pos,
+                 "remove the cycle of import_playbook / import_tasks")
+        if not Path(path).is_file():
+            fail(PlaybookError, f"file not found: {path}", pos,
+                 "paths are relative to the file that imports them")
+        self.files.append(path)
+        return load_file(path).data
+
+    def plays_of(self, path: str, pos: Position | None = None) -> list[Play]:
+        data = self._load(path, pos)
+        if not isinstance(data, YamlSeq):
+            fail(PlaybookError, "a playbook must be a list of plays", Position(path, 1, 1),
+                 "start each play with `- hosts: ...`")
+        self.stack.append(str(Path(path).resolve()))
+        plays: list[Play] = []
+        for index, item in enumerate(data):
+            if not isinstance(item, YamlMap):
+                fail(PlaybookError, "each play must be a mapping", data.pos_of(index))
+            if "import_playbook" in item:
+                target = self._relative(path, str(item["import_playbook"]))
+                plays.extend(self.plays_of(target, item.pos_of("import_playbook")))
+            else:
+                plays.append(self.play(item, path))
+        self.stack.pop()
+        return plays
+
+    @staticmethod
+    def _relative(current: str, name: str) -> str:
+        candidate = Path(name)
+        return str(candidate if candidate.is_absolute() else Path(current).parent / candidate)
+
+    def play(self, data: YamlMap, path: str) -> Play:
+        if "hosts" not in data:
+            fail(PlaybookError, "a play needs `hosts`", data.pos, "add `hosts: all` (or a pattern)")
+        inherited = Inherited(tags=_tags(data)).extend(_without(data, "tags", "vars", "notify"))
+        sections = {
+            name: tuple(self.nodes(data.get(name), path, inherited))
+            for name in ("pre_tasks", "tasks", "post_tasks")
+        }
+        handlers = tuple(
+            node for node in self.nodes(data.get("handlers"), path, inherited, handler=True)
+            if isinstance(node, Task)
+        )
+        return Play(
+            hosts=Expr(plain(data["hosts"]), data.pos_of("hosts")),
+            pos=data.pos,
+            name=None if data.get("name") is None else str(data["name"]),
+            key_pos=dict(data.key_pos),
+            vars=_vars(data),
+            vars_files=tuple(
+                Expr(plain(item), data["vars_files"].pos_of(i) if isinstance(data["vars_files"], YamlSeq) else data.pos)
+                for i, item in enumerate(data.get("vars_files") or [])
+            ),
+            pre_tasks=sections["pre_tasks"],
+            tasks=sections["tasks"],
+            post_tasks=sections["post_tasks"],
+            handlers=handlers,
+            gather_facts=_expr(data, "gather_facts"),
+            serial=_expr(data, "serial"),
+            strategy=str(data.get("strategy") or "linear"),
+            order=str(data.get("order") or "inventory"),
+            max_fail_percentage=_expr(data, "max_fail_percentage"),
+            any_errors_fatal=_expr(data, "any_errors_fatal"),
+            force_handlers=_expr(data, "force_handlers"),
+            tags=_tags(data),
+            check_mode=_expr(data, "check_mode"),
+        )
+
+    def nodes(self, items: Any, path: str, inherited: Inherited,
+              handler: bool = False) -> list[Node]:
+        if items is None:
+            return []
+        if not isinstance(items, YamlSeq):
+            pos = items.pos if isinstance(items, YamlMap) else Position(path, 1, 1)
+            fail(PlaybookError, "a task list must be a YAML list", pos, "start each task with `- `")
+        found: list[Node] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, YamlMap):
+                fail(PlaybookError, "a task must be a mapping", items.pos_of(index))
+            found.extend(self.node(item, path, inherited, handler))
+        return found
+
+    def node(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> list[Node]:
+        if "block" in data:
+            return [self.block(data, path, inherited, handler)]
+        action, key = self.action_of(data)
+        if action == "import_tasks":
+            return self.import_tasks(data, key, path, inherited, handler)
+        return [self.task(data, action, key, inherited, handler)]
+
+    def block(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> Block:
+        inner = inherited.extend(data)
+        return Block(
+            block=tuple(self.nodes(data.get("block"), path, inner, handler)),
+            rescue=tuple(self.nodes(data.get("rescue"), path, inner, handler)),
+            always=tuple(self.nodes(data.get("always"), path, inner, handler)),
+            pos=data.pos,
+            name=None if data.get("name") is None else str(data["name"]),
+        )
+
+    def import_tasks(self, data: YamlMap, key: str, path: str, inherited: Inherited,
+                     handler: bool) -> list[Node]:
+        args = kw.parse_args("import_tasks", data[key], data.pos_of(key))
+        name = args.get("file", args.get("_raw_params"))
+        if not isinstance(name, str) or "{{" in name:
+            fail(PlaybookError, "import_tasks needs a plain file name", data.pos_of(key),
+                 "imports are static; use include_tasks for a templated file name")
+        target = self._relative(path, name)
+        if not Path(target).is_file():
+            target = self._relative(self.root, name)
+        tasks = self._load(target, data.pos_of(key))
+        self.stack.append(str(Path(target).resolve()))
+        nodes = self.nodes(tasks, target, inherited.extend(data), handler)
+        self.stack.pop()
+        return nodes
+
+    @staticmethod
+    def action_of(data: YamlMap) -> tuple[str, str]:
+        """The task's short action name and the key it was written under."""
+        allowed = kw.HANDLER_KEYWORDS | {"listen"}
+        candidates = kw.action_candidates(data, allowed)
+        for special in ("action", "local_action"):
+            if special in data:
+                candidates.append(special)
+        if not candidates:
+            fail(PlaybookError, "no module/action detected in task", data.pos,
+                 "a task needs exactly one module, e.g. `command: echo hi`")
+        if len(candidates) > 1:
+            fail(PlaybookError, f"conflicting action statements: {', '.join(candidates)}",
+                 data.key_pos.get(candidates[1], data.pos),
+                 "a task runs exactly one module; is one of these a misspelled keyword?")
+        key = candidates[0]
+        if key in ("action", "local_action"):
+            value = data[key]
+            name = value.get("module") if isinstance(value, dict) else str(value).split()[0]
+            return kw.short_name(str(name)), key
+        return kw.short_name(key), key
+
+    def task(self, data: YamlMap, action: str, key: str, inherited: Inherited,
+             handler: bool) -> Task:
+        args = self._args(data, action, key)
+        own = inherited.extend(data)
+        scalars = dict(own.scalars)
+        if key == "local_action":
+            scalars["delegate_to"] = Expr("localhost", data.pos_of(key))
+        loop, loop_kind = self._loop(data)
+        return Task(
+            action=action, args=args, pos=data.pos, action_pos=data.key_pos.get(key, data.pos),
+            name=None if data.get("name") is None else str(data["name"]),
+            key_pos=dict(data.key_pos), when=own.when, loop=loop, loop_kind=loop_kind,
+            loop_control=plain(data.get("loop_control") or {}),
+            register=None if data.get("register") is None else str(data["register"]),
+            failed_when=_optional_conditions(data, "failed_when"),
+            changed_when=_optional_conditions(data, "changed_when"),
+            until=_optional_conditions(data, "until"),
+            notify=own.notify, tags=own.tags, vars=own.vars, environment=own.environment,
+            listen=_strings(data.get("listen")), is_handler=handler,
+            **{field_name: _expr(data, word) for word, field_name in _TASK_ONLY.items()},
+            **{name: scalars.get(name) for name in _SCALAR_INHERITED},
+        )
+
+    @staticmethod
+    def _args(data: YamlMap, action: str, key: str) -> dict[str, Any]:
+        value = data[key]
+        pos = data.pos_of(key)
+        if key in ("action", "local_action"):
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k != "module"}
+            else:
+                value = str(value).partition(" ")[2] or None
+        args = kw.parse_args(action, plain(value), pos)
+        extra = data.get("args")
+        if isinstance(extra, dict):
+            args = {**plain(extra), **args}
+        return args
+
+    @staticmethod
+    def _loop(data: YamlMap) -> tuple[Expr | None, str]:
+        for key in data:
+            if isinstance(key, str) and kw.is_loop_keyword(key):
+                return Expr(plain(data[key]), data.pos_of(key)), key
+        return None, "loop"
+
+
+def _without(data: YamlMap, *keys: str) -> YamlMap:
+    copy = YamlMap(data.pos)
+    for key, value in data.items():
+        if key not in keys:
+            copy[key] = value
+            copy.key_pos[key] = data.key_pos[key]
+            copy.value_pos[key] = data.value_pos[key]
+    return copy
+
+
+def parse_playbook(path: str) -> Playbook:
+    """The model of the playbook at `path` (imports inlined)."""
+    return Parser(path).playbook()
+
+
+def parse_task_file(path: str, root: str, inherited: Inherited) -> list[Node]:
+    """Tasks of a file included at run time (`include_tasks`), with the include's keywords."""
+    parser = Parser(root)
+    return parser.nodes(parser._load(path, None), path, inherited)

@@ -1,0 +1,121 @@
+"""Finding a module and running it on a host through its connection.
+
+Takes: a module name, templated arguments and a `Connection`. Gives: the module's result
+dict (Ansible's raw result, before the executor's conditions). Raises: `ModuleError`
+only from `ModuleFinder.require` (the pre-run check); every run-time problem becomes a
+failed result.
+
+Lookup order is Ansible's: `library/` beside the playbook, `--module-path` and
+`ANSIBLE_LIBRARY` directories, then miniplay's built-in `modules/`. A library module may
+follow miniplay's contract (JSON on stdin) or Ansible's `WANT_JSON` (argv[1] is a JSON
+file); modules written against `ansible.module_utils` need Ansible itself and are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from miniplay.connection.base import Connection, ModuleRequest, ModuleStyle
+from miniplay.errors import ModuleError, Position
+from miniplay.paths import modules_dir
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFile:
+    """A module found on the controller, ready to send."""
+
+    name: str
+    path: str
+    source: bytes
+    style: ModuleStyle
+
+
+def search_dirs(playbook_dir: str, module_paths: Sequence[str]) -> list[Path]:
+    """Where modules are looked up, first match wins."""
+    dirs = [Path(playbook_dir) / "library", *map(Path, module_paths)]
+    env = os.environ.get("ANSIBLE_LIBRARY", "")
+    dirs += [Path(part) for part in env.split(os.pathsep) if part]
+    dirs.append(modules_dir())
+    return dirs
+
+
+def _style(source: bytes) -> ModuleStyle | None:
+    if b"WANT_JSON" in source:
+        return "want_json"
+    if b"ansible.module_utils" in source or b"ansible_collections" in source:
+        return None
+    if b"\0" in source[:1024]:
+        return "want_json"
+    return "json"
+
+
+class ModuleFinder:
+    """Finds module files once per run and keeps their sources."""
+
+    def __init__(self, dirs: Sequence[Path]) -> None:
+        self.dirs = list(dirs)
+        self._found: dict[str, ModuleFile | None] = {}
+
+    def find(self, name: str) -> ModuleFile | None:
+        if name not in self._found:
+            self._found[name] = self._lookup(name)
+        return self._found[name]
+
+    def _lookup(self, name: str) -> ModuleFile | None:
+        for directory in self.dirs:
+            for candidate in (directory / f"{name}.py", directory / name):
+                if candidate.is_file():
+                    source = candidate.read_bytes()
+                    style = _style(source)
+                    if style is None:
+                        raise ModuleError(
+                            f"module {name} ({candidate}) is written for Ansible's "
+                            "module_utils, which miniplay does not ship",
+                            hint="rewrite it to read JSON on stdin, or add WANT_JSON",
+                        )
+                    return ModuleFile(name, str(candidate), source, style)
+        return None
+
+    def require(self, name: str, pos: Position) -> ModuleFile:
+        """The module, or a positioned error naming it (run before anything runs)."""
+        found = self.find(name)
+        if found is None:
+            raise ModuleError(
+                f"module {name} is not available in miniplay yet", pos,
+                "put an implementation in library/ beside the playbook, or use "
+                "command/shell",
+            )
+        return found
+
+
+async def run_module(conn: Connection, module: ModuleFile, args: Mapping[str, Any], *,
+                     check: bool, diff: bool, no_log: bool, async_seconds: int = 0,
+                     async_dir: str | None = None,
+                     environment: Mapping[str, str] | None = None,
+                     timeout: float | None = None) -> dict[str, Any]:
+    """Run `module` on the connection's host; the module's own result dict."""
+    request = ModuleRequest(
+        name=module.name, source=module.source, args=dict(args), style=module.style,
+        check_mode=check, diff=diff, no_log=no_log, async_seconds=async_seconds,
+        async_dir=async_dir, environment=dict(environment or {}), timeout=timeout,
+    )
+    return await conn.run_module(request)
+
+
+async def run_raw(conn: Connection, args: Mapping[str, Any],
+                  environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`raw`: the command through the host's shell, no Python needed."""
+    command = str(args.get("_raw_params", args.get("cmd", "")))
+    output = await conn.exec_raw(command, dict(environment or {}))
+    result: dict[str, Any] = {
+        "changed": True, "rc": output.rc, "stdout": output.stdout, "stderr": output.stderr,
+        "stdout_lines": output.stdout.splitlines(), "stderr_lines": output.stderr.splitlines(),
+    }
+    if output.rc != 0:
+        result["failed"] = True
+        result["msg"] = "non-zero return code"
+    return result
