@@ -68,17 +68,23 @@ class MiniplayError(Exception):
 
     def render(self, severity: str = "error") -> str:
         """The full text: location, message, source line with a caret, hint."""
-        head = f"{self.pos}: {severity}: {self.message}" if self.pos else f"{severity}: {self.message}"
-        lines = [head]
-        if self.pos is not None:
-            text = source_line(self.pos)
-            if text is not None:
-                expanded = text.expandtabs(1)
-                lines.append(f"    {expanded}")
-                lines.append("    " + " " * max(self.pos.column - 1, 0) + "^")
-        if self.hint:
-            lines.append(f"  hint: {self.hint}")
-        return "\n".join(lines)
+        return render_message(severity, self.message, self.pos, self.hint)
+
+
+def render_message(severity: str, message: str, pos: Position | None, hint: str | None) -> str:
+    """``file:line:col: severity: message``, the source line, a caret, ``  hint: ...``.
+
+    Shared by `MiniplayError.render` and the validator's diagnostics, so both look alike.
+    """
+    lines = [f"{pos}: {severity}: {message}" if pos else f"{severity}: {message}"]
+    if pos is not None:
+        text = source_line(pos)
+        if text is not None:
+            lines.append(f"    {text.expandtabs(1)}")
+            lines.append("    " + " " * max(pos.column - 1, 0) + "^")
+    if hint:
+        lines.append(f"  hint: {hint}")
+    return "\n".join(lines)
 
 
 class InputError(MiniplayError):
