@@ -59,6 +59,7 @@ class HostResult:
     delegated_to: str | None = None
     verbose_always: bool = False
     no_log: bool = False
+    loop: bool = False  # the task had a loop: `result["results"]` holds the items
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Retrying:
     task_name: str
     retries_left: int
     result: Mapping[str, Any]
+    delegated_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +118,13 @@ class Warning:  # noqa: A001 - mirrors Ansible's [WARNING] lines
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A plain line Ansible prints between tasks (`skipping: no hosts matched`, ...)."""
+    """A plain line Ansible prints between tasks (`skipping: no hosts matched`, ...).
+
+    `banner=True` prints it as a `*` banner instead (`NO MORE HOSTS LEFT`).
+    """
 
     message: str
+    banner: bool = False
 
 
 @dataclass(frozen=True, slots=True)
