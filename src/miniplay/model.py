@@ -17,7 +17,6 @@ from typing import Any, TypeAlias
 
 from miniplay.errors import Position
 
-EMPTY: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +40,7 @@ class Task:
     when: tuple[Expr, ...] = ()
     loop: Expr | None = None
     loop_kind: str = "loop"
-    loop_control: Mapping[str, Any] = EMPTY
+    loop_control: Mapping[str, Any] = field(default_factory=dict)
     register: str | None = None
     failed_when: tuple[Expr, ...] | None = None
     changed_when: tuple[Expr, ...] | None = None
@@ -54,7 +53,7 @@ class Task:
     ignore_unreachable: Expr | None = None
     notify: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
-    vars: Mapping[str, Any] = EMPTY
+    vars: Mapping[str, Any] = field(default_factory=dict)
     environment: tuple[Expr, ...] = ()
     no_log: Expr | None = None
     check_mode: Expr | None = None
@@ -101,7 +100,7 @@ class Play:
     pos: Position
     name: str | None = None
     key_pos: Mapping[str, Position] = field(default_factory=dict)
-    vars: Mapping[str, Any] = EMPTY
+    vars: Mapping[str, Any] = field(default_factory=dict)
     vars_files: tuple[Expr, ...] = ()
     pre_tasks: tuple[Node, ...] = ()
     tasks: tuple[Node, ...] = ()

@@ -1,0 +1,86 @@
+"""The executor: runs a parsed playbook against an inventory, emitting events.
+
+Takes: a `Playbook`, an `Inventory`, `RunOptions` and an `EventSink`. Gives: a
+`RunSummary` (per-host stats and the exit code ansible-playbook would return).
+Raises: `MiniplayError` for input errors found while running (a vars file that cannot
+be read); host problems are results, never exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from miniplay import events
+from miniplay.events import EventSink
+from miniplay.executor.context import RunContext
+from miniplay.executor.jobs import now
+from miniplay.executor.play import PlaybookStopped, PlayRunner
+from miniplay.inventory import Inventory
+from miniplay.model import Playbook
+from miniplay.options import RunOptions
+from miniplay.results import HostStats
+from miniplay.runner import ModuleFinder, search_dirs
+from miniplay.templating import Templar
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What a run ended with."""
+
+    stats: dict[str, HostStats]
+    exit_code: int
+    interrupted: bool = False
+
+
+def exit_code_for(stats: dict[str, HostStats]) -> int:
+    """ansible-playbook's rule: 4 if any host unreachable, else 2 if any failed, else 0."""
+    if any(s.unreachable for s in stats.values()):
+        return 4
+    if any(s.failures for s in stats.values()):
+        return 2
+    return 0
+
+
+def make_context(playbook: Playbook, inventory: Inventory, options: RunOptions,
+                 sink: EventSink) -> RunContext:
+    """The per-run context (one templar, empty host states)."""
+    base = str(Path(playbook.path).resolve().parent)
+    templar = Templar(searchpath=[base, str(Path(base) / "templates")], lookup_base_dir=base)
+    return RunContext(playbook, inventory, options, sink, templar)
+
+
+async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
+              sink: EventSink) -> RunSummary:
+    """Run every play in order; the recap is emitted even when interrupted."""
+    ctx = make_context(playbook, inventory, options, sink)
+    finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths))
+    sink.emit(events.PlaybookStart(playbook.path, now()))
+    interrupted = False
+    try:
+        for play in playbook.plays:
+            await PlayRunner(ctx, play, finder).run()
+    except PlaybookStopped:
+        pass
+    except asyncio.CancelledError:
+        interrupted = True
+    finally:
+        await _close(ctx)
+    stats = {host: state.stats for host, state in ctx.states.items() if _counted(state.stats)}
+    sink.emit(events.Recap(stats, now(), interrupted))
+    code = 99 if interrupted else exit_code_for(stats)
+    return RunSummary(stats, code, interrupted)
+
+
+def _counted(stats: HostStats) -> bool:
+    return any(stats.as_dict().values())
+
+
+async def _close(ctx: RunContext) -> None:
+    for conn in list(ctx.connections.values()):
+        try:
+            await conn.close()
+        except Exception:  # noqa: BLE001 - closing must never hide the run's result
+            pass
+    ctx.connections.clear()

@@ -1,0 +1,198 @@
+"""The `miniplay` command: argv → options → pipeline → exit code.
+
+Takes: command-line arguments. Gives: an exit code, ansible-playbook's where they
+overlap: 0 ok, 1 usage errors Ansible reports with 1 (missing playbook, missing
+`-e @file`), 2 a host failed, 4 parse errors or an unreachable host, 5 bad options,
+99 interrupted, 250 an internal error (printed with its traceback and a request to
+report it). Raises: nothing; this is the only place errors become exit codes.
+
+No logic lives here: each subcommand wires the stages together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from miniplay import __version__
+from miniplay.errors import MiniplayError, OptionsError, UsageError
+from miniplay.events import EventSink
+from miniplay.options import RunOptions
+from miniplay.variables import parse_extra_vars
+
+SUBCOMMANDS = ("validate",)
+BUG_REPORT = "This is a bug in miniplay; please report it with the traceback above."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so the exit code ladder stays here."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise OptionsError(message, hint=f"see `{self.prog} --help`")
+
+
+def _run_parser() -> _Parser:
+    p = _Parser(prog="miniplay", description="Run Ansible playbooks, faster.")
+    p.add_argument("playbooks", nargs="+", metavar="PLAYBOOK")
+    p.add_argument("--version", action="version", version=f"miniplay {__version__}")
+    p.add_argument("-i", "--inventory", action="append", default=[])
+    p.add_argument("-l", "--limit")
+    p.add_argument("-e", "--extra-vars", action="append", default=[])
+    p.add_argument("-f", "--forks", type=int, default=5)
+    p.add_argument("-C", "--check", action="store_true")
+    p.add_argument("-D", "--diff", action="store_true")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument("--verbosity", type=int, default=None)
+    p.add_argument("-t", "--tags", action="append", default=[])
+    p.add_argument("--skip-tags", action="append", default=[])
+    p.add_argument("--start-at-task")
+    p.add_argument("--force-handlers", action="store_true")
+    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("-M", "--module-path", action="append", default=[])
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("--syntax-check", action="store_true")
+    p.add_argument("--list-hosts", action="store_true")
+    p.add_argument("--list-tasks", action="store_true")
+    p.add_argument("--list-tags", action="store_true")
+    return p
+
+
+def _validate_parser() -> _Parser:
+    p = _Parser(prog="miniplay validate",
+                description="Check playbooks statically; exit 0 when valid, 4 when not.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("human", "json"), default="human")
+    return p
+
+
+def _split_tags(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(t.strip() for v in values for t in v.split(",") if t.strip())
+
+
+def _options(args: argparse.Namespace) -> RunOptions:
+    if args.forks < 1:
+        raise OptionsError("--forks must be at least 1")
+    base = str(Path(args.playbooks[0]).parent)
+    host_key = os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "true").lower()
+    return RunOptions(
+        inventory=tuple(args.inventory),
+        limit=args.limit,
+        extra_vars=parse_extra_vars(args.extra_vars, base),
+        forks=args.forks,
+        check=args.check,
+        diff=args.diff,
+        verbosity=args.verbosity if args.verbosity is not None else args.verbose,
+        tags=_split_tags(args.tags) or ("all",),
+        skip_tags=_split_tags(args.skip_tags),
+        start_at_task=args.start_at_task,
+        force_handlers=args.force_handlers,
+        timeout=args.timeout,
+        module_paths=tuple(args.module_path),
+        host_key_checking=host_key not in ("false", "0", "no", "off"),
+        poll_interval=int(os.environ.get("ANSIBLE_POLL_INTERVAL", "15")),
+        async_dir=os.environ.get("ANSIBLE_ASYNC_DIR"),
+    )
+
+
+def _colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("ANSIBLE_NOCOLOR"):
+        return False
+    return stream.isatty()
+
+
+def _sink(args: argparse.Namespace, options: RunOptions) -> EventSink:
+    if args.output == "json":
+        from miniplay.output.json_out import JsonOutput
+
+        return JsonOutput(sys.stdout)
+    from miniplay.output.default import DefaultOutput
+
+    width = os.get_terminal_size().columns if sys.stdout.isatty() else 80
+    return DefaultOutput(sys.stdout, sys.stderr, options.verbosity, _colour(sys.stdout), width)
+
+
+def _validate_or_raise(path: str) -> bool:
+    """Print every diagnostic for `path`; True when it has no errors."""
+    try:
+        from miniplay.validate import validate_file
+    except ImportError:  # TEMP until validate lands
+        return True
+    diagnostics = validate_file(path)
+    for diagnostic in diagnostics:
+        print(diagnostic.render(), file=sys.stderr)
+    return not any(d.severity == "error" for d in diagnostics)
+
+
+def cmd_validate(argv: Sequence[str]) -> int:
+    """`miniplay validate PATH...`: 0 when valid, 4 when any error was found."""
+    from miniplay.validate import render_report, validate_paths
+
+    args = _validate_parser().parse_args(argv)
+    diagnostics = validate_paths(args.paths)
+    report = render_report(diagnostics, args.format)
+    if report:
+        print(report)
+    return 4 if any(d.severity == "error" for d in diagnostics) else 0
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    """`miniplay PLAYBOOK...`: validate, parse, then run each playbook in turn."""
+    args = _run_parser().parse_args(argv)
+    options = _options(args)
+    code = 0
+    for path in args.playbooks:
+        if not Path(path).is_file():
+            raise UsageError(f"the playbook: {path} could not be found")
+        if not _validate_or_raise(path):
+            return 4
+        code = max(code, _run_one(path, args, options))
+    return code
+
+
+def _run_one(path: str, args: argparse.Namespace, options: RunOptions) -> int:
+    from miniplay import executor
+    from miniplay.executor.listing import list_playbook
+    from miniplay.executor.preflight import preflight
+    from miniplay.inventory import load_inventory
+    from miniplay.parser import parse_playbook
+    from miniplay.runner import ModuleFinder, search_dirs
+
+    playbook = parse_playbook(path)
+    if args.syntax_check:
+        print(f"\nplaybook: {path}")
+        return 0
+    inventory = load_inventory(options.inventory, str(Path(path).resolve().parent))
+    if args.list_hosts or args.list_tasks or args.list_tags:
+        print(list_playbook(playbook, inventory, options, args))
+        return 0
+    preflight(playbook, ModuleFinder(search_dirs(str(Path(path).resolve().parent),
+                                                 options.module_paths)))
+    summary = asyncio.run(executor.run(playbook, inventory, options, _sink(args, options)))
+    return summary.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `miniplay` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS and not Path(args[0]).is_file():
+            return cmd_validate(args[1:])
+        return cmd_run(args)
+    except MiniplayError as exc:
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("[ERROR]: User interrupted execution", file=sys.stderr)
+        return 99
+    except SystemExit as exc:  # argparse --help / --version
+        return int(exc.code or 0)
+    except Exception:  # noqa: BLE001 - the last resort: a bug, shown as one
+        traceback.print_exc()
+        print(BUG_REPORT, file=sys.stderr)
+        return 250

@@ -1,0 +1,160 @@
+"""Sending one templated task to what runs it: a controller action, `raw`, or a module.
+
+Takes: a task, its templated arguments and the host's scope. Gives: the raw result
+(before `changed_when`/`failed_when`). Raises: nothing for host problems: unreachable
+hosts and module misbehaviour come back as results.
+
+This is also where async starts: a task with `async > 0` launches a job through the
+host's agent, binds `async_jid`, and either returns the launch record (`poll: 0`) or
+waits for the job (`jobs.wait`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from miniplay import events
+from miniplay.actions import ACTIONS, ActionCall
+from miniplay.connection import open_connection
+from miniplay.connection.base import Connection
+from miniplay.errors import HostUnreachable, MiniplayError
+from miniplay.executor import jobs
+from miniplay.executor.context import RunContext
+from miniplay.executor.hoststate import PlayState
+from miniplay.executor.outcome import failed
+from miniplay.model import Expr, Task
+from miniplay.runner import ModuleFinder, run_module, run_raw
+from miniplay.templating import strip_omit
+from miniplay.variables import VarScope
+
+CONTROLLER_ONLY = frozenset({*ACTIONS, "meta", "include_tasks", "import_tasks"})
+
+
+class Dispatcher:
+    """Runs templated tasks for one play."""
+
+    def __init__(self, ctx: RunContext, play: PlayState, finder: ModuleFinder) -> None:
+        self.ctx = ctx
+        self.play = play
+        self.finder = finder
+
+    def _value(self, expr: Expr | None, scope: VarScope, default: Any) -> Any:
+        if expr is None:
+            return default
+        return self.ctx.templar.render(expr.value, scope, expr.pos)
+
+    def forget_job(self, task: Task, host: str) -> None:
+        """An async task that launches nothing unbinds `async_jid` (miniplay rule)."""
+        if task.async_ is not None:
+            self.ctx.state(host).vars.pop("async_jid", None)
+
+    async def execute(self, task: Task, host: str, scope: VarScope,
+                      args: dict[str, Any]) -> dict[str, Any]:
+        """The task's raw result on `host`."""
+        args = strip_omit(args)
+        try:
+            async_seconds = int(self._value(task.async_, scope, 0) or 0)
+        except (MiniplayError, ValueError, TypeError) as exc:
+            return failed(f"invalid value for async: {exc}")
+        if task.action in ACTIONS:
+            if async_seconds > 0:
+                return failed(f"This action ({task.action}) does not support async.")
+            return await self._action(task, host, scope, args)
+        try:
+            conn = await self.connection(host, scope)
+            if task.action == "raw":
+                return await run_raw(conn, args, self._environment(task, scope))
+            if task.action == "async_status":
+                return await self._async_status(conn, host, scope, args)
+            return await self._module(task, host, scope, args, conn, async_seconds)
+        except HostUnreachable as exc:
+            self.forget_job(task, host)
+            return {"unreachable": True, "changed": False, "msg": exc.message}
+
+    async def _action(self, task: Task, host: str, scope: VarScope,
+                      args: dict[str, Any]) -> dict[str, Any]:
+        call = ActionCall(task, host, args, task.args, scope, self.ctx.templar,
+                          self.ctx.state(host), self.ctx.options, self.ctx.playbook_dir)
+        try:
+            return await ACTIONS[task.action](call)
+        except MiniplayError as exc:
+            return failed(exc.message)
+
+    async def connection(self, host: str, scope: VarScope) -> Connection:
+        """The host's connection, opened on first use and kept for the run."""
+        conn = self.ctx.connections.get(host)
+        if conn is None:
+            conn = open_connection(host, scope, self.ctx.options)
+            self.ctx.connections[host] = conn
+        return conn
+
+    def _environment(self, task: Task, scope: VarScope) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for expr in task.environment:
+            value = self.ctx.templar.render(expr.value, scope, expr.pos)
+            if isinstance(value, Mapping):
+                merged.update({str(k): str(v) for k, v in value.items()})
+        return merged
+
+    def async_dir(self, scope: VarScope) -> str | None:
+        """`ansible_async_dir`, else `ANSIBLE_ASYNC_DIR`, else the host's default."""
+        if "ansible_async_dir" in scope:
+            return str(scope["ansible_async_dir"])
+        return self.ctx.options.async_dir or os.environ.get("ANSIBLE_ASYNC_DIR")
+
+    def _check_mode(self, task: Task, scope: VarScope) -> bool:
+        return bool(self._value(task.check_mode, scope, self.ctx.options.check))
+
+    async def _module(self, task: Task, host: str, scope: VarScope, args: dict[str, Any],
+                      conn: Connection, async_seconds: int) -> dict[str, Any]:
+        module = self.finder.find(task.action)
+        if module is None:
+            return failed(f"module {task.action} is not available in miniplay yet")
+        options = {
+            "check": self._check_mode(task, scope),
+            "diff": bool(self._value(task.diff, scope, self.ctx.options.diff)),
+            "no_log": bool(self._value(task.no_log, scope, False)),
+            "environment": self._environment(task, scope),
+        }
+        timeout = self._value(task.timeout, scope, None)
+        if async_seconds <= 0:
+            return await run_module(conn, module, args, timeout=timeout, **options)
+        launch = await run_module(conn, module, args, async_seconds=async_seconds,
+                                  async_dir=self.async_dir(scope), **options)
+        return await self._after_launch(task, host, scope, conn, launch, async_seconds)
+
+    async def _after_launch(self, task: Task, host: str, scope: VarScope, conn: Connection,
+                            launch: dict[str, Any], async_seconds: int) -> dict[str, Any]:
+        jid = launch.get("ansible_job_id")
+        if not isinstance(jid, str):
+            self.forget_job(task, host)
+            return launch
+        state = self.ctx.state(host)
+        state.vars["async_jid"] = jid
+        poll = int(self._value(task.poll, scope, self.ctx.options.poll_interval))
+        self.ctx.sink.emit(events.JobStarted(host, "", jid, async_seconds, poll,
+                                             jobs.now()))
+        if poll <= 0:
+            return launch
+        status = self.finder.find("async_status")
+        assert status is not None, "the built-in async_status module is missing"
+        waiter = jobs.JobWaiter(conn, status, self.async_dir(scope), self.ctx.sink, host)
+        result = await waiter.wait(jid, poll, async_seconds)
+        state.jobs[jid] = result
+        return result
+
+    async def _async_status(self, conn: Connection, host: str, scope: VarScope,
+                            args: dict[str, Any]) -> dict[str, Any]:
+        jid = str(args.get("jid", ""))
+        recorded = self.ctx.state(host).jobs.get(jid)
+        mode = str(args.get("mode", "status"))
+        if recorded is not None and mode == "status":
+            return dict(recorded)
+        module = self.finder.find("async_status")
+        if module is None:
+            return failed("module async_status is missing")
+        call_args = {**args, "_async_dir": self.async_dir(scope)}
+        return await run_module(conn, module, call_args, check=False, diff=False,
+                                no_log=False)

@@ -1,0 +1,152 @@
+"""One play: its hosts, variables, sections, handlers, facts and flow-changing metas.
+
+Takes: a `Play` and the run context. Gives: events and updated host states. Raises:
+`PlaybookStopped` when every host of the play failed (Ansible then runs no later play);
+`MiniplayError` for play-level input errors (a `vars_files` file that cannot be read).
+
+Order (ansible-core): facts → `pre_tasks` → handlers → `tasks` → handlers →
+`post_tasks` → handlers. A failed host leaves the play and every later play.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from miniplay import events
+from miniplay.errors import PlaybookError, UsageError
+from miniplay.executor.context import RunContext
+from miniplay.executor.dispatch import Dispatcher
+from miniplay.executor.handlers import Handlers
+from miniplay.executor.hoststate import PlayState
+from miniplay.executor.jobs import now
+from miniplay.executor.strategy import Linear, PlayEnded
+from miniplay.executor.task import TaskRunner
+from miniplay.loader import load_file, plain
+from miniplay.model import Expr, Play, Task
+from miniplay.parser import Inherited, parse_task_file
+from miniplay.runner import ModuleFinder
+from miniplay.variables import VarScope
+
+
+class PlaybookStopped(Exception):
+    """Every host of a play failed: ansible-playbook runs no later play."""
+
+
+def _facts_task(play: Play) -> Task:
+    return Task(action="setup", args={}, pos=play.pos, action_pos=play.pos,
+                name="Gathering Facts", tags=frozenset({"always"}))
+
+
+class PlayRunner:
+    """Runs one play from start to handlers."""
+
+    def __init__(self, ctx: RunContext, play: Play, finder: ModuleFinder) -> None:
+        self.ctx = ctx
+        self.model = play
+        self.finder = finder
+
+    def _hosts(self) -> list[str]:
+        scope = VarScope([self.ctx.options.extra_vars], self.ctx.templar)
+        pattern = self.ctx.templar.render(self.model.hosts.value, scope, self.model.hosts.pos)
+        hosts = self.ctx.inventory.select(pattern, self.ctx.options.limit)
+        return [h for h in hosts if not (self.ctx.state(h).failed
+                                         or self.ctx.state(h).unreachable)]
+
+    async def run(self) -> None:
+        uid = str(uuid.uuid4())
+        hosts = self._hosts()
+        state = PlayState(self.model, uid, hosts)
+        self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, _path(self.model),
+                                            tuple(hosts), now()))
+        if not hosts:
+            self.ctx.sink.emit(events.Notice("skipping: no hosts matched"))
+            self.ctx.sink.emit(events.PlayEnd(uid, now()))
+            return
+        for host in hosts:
+            self.ctx.state(host).ended = False
+        state.play_vars = [dict(self.model.vars)] + self._vars_files(state, hosts[0])
+        try:
+            await self._sections(state, hosts)
+        finally:
+            self.ctx.sink.emit(events.PlayEnd(uid, now()))
+        if all(self.ctx.state(h).failed or self.ctx.state(h).unreachable for h in hosts):
+            raise PlaybookStopped
+
+    async def _sections(self, state: PlayState, hosts: list[str]) -> None:
+        dispatcher = Dispatcher(self.ctx, state, self.finder)
+        runner = TaskRunner(self.ctx, state, dispatcher)
+        handlers = Handlers(self.ctx, state, self.model)
+        linear = Linear(self.ctx, state, runner, self._meta, self._include)
+        self.linear, self.handlers = linear, handlers
+        try:
+            if self._gather(state, hosts[0]):
+                await linear.run_task(_facts_task(self.model), hosts)
+            for section in (self.model.pre_tasks, self.model.tasks, self.model.post_tasks):
+                await linear.run_nodes(section, hosts)
+                await handlers.flush(linear, hosts)
+        except PlayEnded:
+            state.ended = True
+        if not linear.active(hosts) and any(self.ctx.state(h).failed for h in hosts):
+            self.ctx.sink.emit(events.Notice("NO MORE HOSTS LEFT"))
+
+    def _gather(self, state: PlayState, host: str) -> bool:
+        expr = self.model.gather_facts
+        if expr is None:
+            return True
+        return bool(self.ctx.templar.render(expr.value, self.ctx.scope(host, state), expr.pos))
+
+    def _vars_files(self, state: PlayState, host: str) -> list[dict[str, Any]]:
+        layers: list[dict[str, Any]] = []
+        for entry in self.model.vars_files:
+            scope = self.ctx.scope(host, state)
+            names = self.ctx.templar.render(entry.value, scope, entry.pos)
+            layers.append(self._first_vars_file(names, entry))
+        return layers
+
+    def _first_vars_file(self, names: Any, entry: Expr) -> dict[str, Any]:
+        candidates = names if isinstance(names, list) else [names]
+        for name in candidates:
+            path = Path(str(name))
+            path = path if path.is_absolute() else Path(self.ctx.playbook_dir) / path
+            if path.is_file():
+                data = plain(load_file(path).data)
+                if data is not None and not isinstance(data, dict):
+                    raise PlaybookError(f"{path} must hold a mapping of variables", entry.pos)
+                return data or {}
+        raise UsageError(f"vars_files: could not find {', '.join(map(str, candidates))}",
+                         entry.pos, "paths are relative to the playbook's directory")
+
+    async def _meta(self, task: Task, hosts: list[str]) -> None:
+        action = str(task.args.get("_raw_params", "")).strip()
+        state = self.linear.play
+        live = [h for h in hosts if all(
+            self.ctx.templar.condition(c.value, self.ctx.scope(h, state, task), c.pos)
+            for c in task.when)]
+        if action == "flush_handlers":
+            await self.handlers.flush(self.linear, hosts)
+        elif action == "end_play" and live:
+            raise PlayEnded
+        elif action in ("end_host", "end_batch"):
+            for host in live:
+                self.ctx.state(host).ended = True
+        elif action == "clear_host_errors":
+            for host in state.hosts:
+                self.ctx.state(host).failed = False
+        elif action == "reset_connection":
+            for host in live:
+                conn = self.ctx.connections.pop(host, None)
+                if conn is not None:
+                    await conn.close()
+
+    async def _include(self, task: Task, hosts: list[str]) -> None:
+        raise PlaybookError("include_tasks is not built yet", task.action_pos,
+                            "use import_tasks for a static include")
+
+
+def _path(play: Play) -> str:
+    return f"{Path(play.pos.file).resolve()}:{play.pos.line}"
+
+
+__all__ = ["Inherited", "PlayRunner", "PlaybookStopped", "parse_task_file"]

@@ -1,0 +1,63 @@
+"""Refuse, before anything runs, what miniplay cannot run yet.
+
+Takes: a parsed `Playbook` and the module finder. Gives: nothing when the playbook can
+run. Raises: `PlaybookError` (positioned) naming the first module or keyword that
+miniplay does not implement.
+
+Running a play without a keyword the user wrote (a `serial` ignored, a task delegated to
+the wrong host) is the worst kind of bug, so unimplemented features stop the run here,
+with nothing half-done on any host.
+"""
+
+from __future__ import annotations
+
+from miniplay.actions import ACTIONS
+from miniplay.errors import PlaybookError
+from miniplay.model import Play, Playbook, Task, iter_tasks
+from miniplay.runner import ModuleFinder
+
+CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks"})
+
+_TASK_FEATURES = {
+    "delegate_to": "delegate_to is not built yet",
+    "delegate_facts": "delegate_facts is not built yet",
+    "run_once": "run_once is not built yet",
+    "throttle": "throttle is not built yet",
+    "any_errors_fatal": "any_errors_fatal is not built yet",
+}
+_PLAY_FEATURES = {
+    "serial": "serial batches are not built yet",
+    "max_fail_percentage": "max_fail_percentage is not built yet",
+    "any_errors_fatal": "any_errors_fatal is not built yet",
+}
+
+
+def _check_task(task: Task, finder: ModuleFinder) -> None:
+    for keyword, message in _TASK_FEATURES.items():
+        if getattr(task, keyword) is not None:
+            raise PlaybookError(message, task.where(keyword),
+                                "remove the keyword; miniplay refuses what it cannot honour")
+    if task.action not in CONTROLLER_SIDE:
+        finder.require(task.action, task.action_pos)
+
+
+def _check_play(play: Play) -> None:
+    for keyword, message in _PLAY_FEATURES.items():
+        if getattr(play, keyword) is not None:
+            raise PlaybookError(message, play.key_pos.get(keyword, play.pos),
+                                "remove the keyword; miniplay refuses what it cannot honour")
+    if play.strategy != "linear":
+        raise PlaybookError(f"strategy {play.strategy} is not built yet",
+                            play.key_pos.get("strategy", play.pos), "use the linear strategy")
+    if play.order != "inventory":
+        raise PlaybookError(f"order {play.order} is not built yet",
+                            play.key_pos.get("order", play.pos), "remove `order`")
+
+
+def preflight(playbook: Playbook, finder: ModuleFinder) -> None:
+    """Raise for the first thing in `playbook` that miniplay cannot run."""
+    for play in playbook.plays:
+        _check_play(play)
+        sections = play.pre_tasks + play.tasks + play.post_tasks
+        for task in iter_tasks(sections) + list(play.handlers):
+            _check_task(task, finder)

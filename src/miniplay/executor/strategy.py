@@ -1,0 +1,159 @@
+"""The linear strategy: each task runs on every active host before the next starts.
+
+Takes: a list of nodes (tasks and blocks) and the hosts to run them on. Gives: events
+for every result and updated host states (stats, failures, notifications). Raises:
+nothing for host problems; `PlayEnded` when `meta: end_play` stops the play.
+
+Hosts of one task run concurrently on the event loop, bounded by `forks`; results are
+emitted as they complete, as Ansible prints them. Blocks keep the lockstep: the block's
+tasks on all its hosts, then `rescue` on the hosts that failed in it, then `always`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from miniplay import events
+from miniplay.errors import MiniplayError
+from miniplay.executor.context import RunContext
+from miniplay.executor.hoststate import HostState, PlayState
+from miniplay.executor.jobs import now
+from miniplay.executor.tags import selected
+from miniplay.executor.task import Outcome, TaskRunner
+from miniplay.model import Block, Node, Task
+from miniplay.results import TaskStatus
+
+
+class PlayEnded(Exception):
+    """`meta: end_play` (or every host gone): stop the rest of the play."""
+
+
+MetaHandler = Callable[[Task, list[str]], Awaitable[None]]
+IncludeHandler = Callable[[Task, list[str]], Awaitable[None]]
+
+
+def count(state: HostState, outcome: Outcome) -> None:
+    """Add one result to the host's recap line (spec §8.1 counting rules)."""
+    stats = state.stats
+    status = outcome.status
+    changed = bool(outcome.result.get("changed"))
+    if status is TaskStatus.SKIPPED:
+        stats.skipped += 1
+    elif status is TaskStatus.UNREACHABLE and not outcome.ignored:
+        stats.unreachable += 1
+    elif status is TaskStatus.FAILED and not outcome.ignored:
+        stats.failures += 1
+    else:
+        stats.ok += 1
+        stats.ignored += int(outcome.ignored)
+        stats.changed += int(changed)
+
+
+class Linear:
+    """Runs nodes in lockstep across hosts for one play."""
+
+    def __init__(self, ctx: RunContext, play: PlayState, runner: TaskRunner,
+                 on_meta: MetaHandler, on_include: IncludeHandler) -> None:
+        self.ctx = ctx
+        self.play = play
+        self.runner = runner
+        self.on_meta = on_meta
+        self.on_include = on_include
+        self.forks = asyncio.Semaphore(max(1, ctx.options.forks))
+
+    def active(self, hosts: Sequence[str]) -> list[str]:
+        return [h for h in hosts if self.ctx.state(h).active]
+
+    async def run_nodes(self, nodes: Sequence[Node], hosts: Sequence[str]) -> None:
+        for node in nodes:
+            live = self.active(hosts)
+            if not live or self.play.ended:
+                return
+            if isinstance(node, Block):
+                await self.run_block(node, live)
+            else:
+                await self.run_task(node, live)
+
+    async def run_block(self, block: Block, hosts: list[str]) -> None:
+        await self.run_nodes(block.block, hosts)
+        failed = [h for h in hosts if self.ctx.state(h).failed]
+        if block.rescue and failed:
+            for host in failed:
+                self._enter_rescue(host)
+            await self.run_nodes(block.rescue, failed)
+        if block.always:
+            pending = [h for h in hosts if self.ctx.state(h).failed
+                       and not self.ctx.state(h).unreachable]
+            for host in pending:
+                self.ctx.state(host).failed = False
+            await self.run_nodes(block.always, [h for h in hosts
+                                                if not self.ctx.state(h).unreachable])
+            for host in pending:
+                self.ctx.state(host).failed = True
+
+    def _enter_rescue(self, host: str) -> None:
+        state = self.ctx.state(host)
+        state.failed = False
+        state.stats.failures -= 1
+        state.stats.rescued += 1
+
+    def _name(self, task: Task) -> str:
+        if not task.name:
+            return task.action
+        try:
+            scope = self.ctx.scope(self.play.hosts[0], self.play, task) if self.play.hosts else {}
+            return str(self.ctx.templar.render(task.name, scope))
+        except MiniplayError:
+            return task.name
+
+    async def run_task(self, task: Task, hosts: list[str], handler: bool = False) -> None:
+        if not handler and not selected(task.tags, self.ctx.options):
+            return
+        if task.action == "meta":
+            await self.on_meta(task, hosts)
+            return
+        if task.action == "include_tasks":
+            await self.on_include(task, hosts)
+            return
+        uid = str(uuid.uuid4())
+        name = self._name(task)
+        self.ctx.sink.emit(events.TaskStart(name, uid, task.action, _path(task), now(),
+                                            handler, self.play.uid))
+        async with asyncio.TaskGroup() as group:
+            for host in hosts:
+                group.create_task(self._on_host(task, host, uid, name))
+        self.ctx.sink.emit(events.TaskEnd(uid, now()))
+
+    async def _on_host(self, task: Task, host: str, uid: str, name: str) -> None:
+        async with self.forks:
+            outcome = await self.runner.run(task, host, uid)
+        self.record(task, host, uid, name, outcome)
+
+    def record(self, task: Task, host: str, uid: str, name: str, outcome: Outcome) -> None:
+        """Emit the host's result, count it, apply failure and notification rules."""
+        state = self.ctx.state(host)
+        self.ctx.sink.emit(events.HostResult(
+            host, uid, name, task.action, outcome.status, outcome.result, outcome.start,
+            outcome.end, outcome.ignored, None,
+            bool(outcome.result.get("_ansible_verbose_always")), _no_log(outcome.result)))
+        count(state, outcome)
+        if outcome.ignored:
+            return
+        if outcome.status is TaskStatus.FAILED:
+            state.failed = True
+        elif outcome.status is TaskStatus.UNREACHABLE:
+            state.unreachable = True
+        elif outcome.status is TaskStatus.CHANGED and task.notify:
+            state.notified.extend(n for n in task.notify if n not in state.notified)
+
+
+def _no_log(result: dict[str, Any]) -> bool:
+    return bool(result.get("_ansible_no_log"))
+
+
+def _path(task: Task) -> str:
+    return f"{Path(task.pos.file).resolve()}:{task.pos.line}"

@@ -1,0 +1,215 @@
+"""One task on one host: `when`, loops, arguments, retries, conditions, `register`.
+
+Takes: a `Task`, a host and the run context. Gives: the host's final result dict (what
+`register` stores) and its `TaskStatus`; emits `ItemResult`/`Retrying` events on the way.
+Raises: nothing for host-level problems (templating errors, module failures and
+unreachable hosts are results); only `asyncio.CancelledError` passes through.
+
+The order of operations is ansible-core's: the loop is expanded first, then per item
+`when` → templated args → run (retrying under `until`/`retries`) → `changed_when` →
+`failed_when`, each seeing the result under the `register` name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from miniplay import events
+from miniplay.errors import MiniplayError
+from miniplay.executor.context import RunContext
+from miniplay.executor.dispatch import Dispatcher
+from miniplay.executor.hoststate import PlayState
+from miniplay.executor.loops import items_of, loop_vars
+from miniplay.executor.outcome import aggregate, failed, normalise, skipped, status_of
+from miniplay.model import Expr, Task
+from miniplay.results import TaskStatus
+from miniplay.unsafe import mark_unsafe
+from miniplay.variables import VarScope
+
+RETRIES_EXHAUSTED = "retries exhausted"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A task's final result on one host."""
+
+    result: dict[str, Any]
+    status: TaskStatus
+    ignored: bool
+    start: float
+    end: float
+
+
+def _label(task: Task, scope: VarScope, item: Any, ctx: RunContext) -> str:
+    label = task.loop_control.get("label")
+    if label is not None:
+        try:
+            return str(ctx.templar.render(label, scope))
+        except MiniplayError:
+            return str(label)
+    return repr(item) if not isinstance(item, str) else item
+
+
+class TaskRunner:
+    """Runs tasks of one play; one instance per play, shared by its hosts."""
+
+    def __init__(self, ctx: RunContext, play: PlayState, dispatcher: Dispatcher) -> None:
+        self.ctx = ctx
+        self.play = play
+        self.dispatch = dispatcher
+
+    async def run(self, task: Task, host: str, uid: str) -> Outcome:
+        """Run `task` on `host` to its final result; registers it."""
+        start = time.time()
+        scope = self.ctx.scope(host, self.play, task)
+        if task.loop is not None:
+            result = await self._loop(task, host, scope, uid)
+        else:
+            result = await self.one(task, host, scope)
+        if task.register:
+            self.ctx.state(host).vars[task.register] = mark_unsafe(_registered(result))
+        status = status_of(result)
+        ignored = status is TaskStatus.FAILED and self._flag(task.ignore_errors, scope)
+        if status is TaskStatus.UNREACHABLE and self._flag(task.ignore_unreachable, scope):
+            ignored = True
+        return Outcome(result, status, ignored, start, time.time())
+
+    def _flag(self, expr: Expr | None, scope: VarScope) -> bool:
+        if expr is None:
+            return False
+        try:
+            return bool(self.ctx.templar.render(expr.value, scope, expr.pos))
+        except MiniplayError:
+            return False
+
+    async def _loop(self, task: Task, host: str, scope: VarScope, uid: str) -> dict[str, Any]:
+        assert task.loop is not None
+        try:
+            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
+            items = items_of(task.loop_kind, value, task.loop.pos)
+        except MiniplayError as exc:
+            return failed(exc.message)
+        results: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            extra = loop_vars(task.loop_control, item, index, items)
+            item_scope = scope.child(extra)
+            result = await self.one(task, host, item_scope)
+            result.update(extra)
+            result["item"] = item
+            label = _label(task, item_scope, item, self.ctx)
+            result["_ansible_item_label"] = label
+            self.ctx.sink.emit(events.ItemResult(
+                host, uid, status_of(result), label, result,
+                verbose_always=bool(result.get("_ansible_verbose_always")),
+                no_log=self._flag(task.no_log, item_scope)))
+            results.append(result)
+            await self._loop_pause(task, scope)
+        return aggregate(results)
+
+    async def _loop_pause(self, task: Task, scope: VarScope) -> None:
+        pause = task.loop_control.get("pause")
+        if pause:
+            await asyncio.sleep(float(self.ctx.templar.render(pause, scope)))
+
+    async def one(self, task: Task, host: str, scope: VarScope) -> dict[str, Any]:
+        """One item (or the task without a loop): `when`, then run with retries."""
+        for condition in task.when:
+            try:
+                holds = self.ctx.templar.condition(condition.value, scope, condition.pos)
+            except MiniplayError as exc:
+                return failed(exc.message)
+            if not holds:
+                self.dispatch.forget_job(task, host)
+                return skipped(str(condition.value))
+        try:
+            args = self.ctx.templar.render(dict(task.args), scope, task.action_pos)
+        except MiniplayError as exc:
+            self.dispatch.forget_job(task, host)
+            return failed(exc.message)
+        return await self._attempts(task, host, scope, args)
+
+    def _retries(self, task: Task, scope: VarScope) -> int:
+        if task.retries is not None:
+            return int(self.ctx.templar.render(task.retries.value, scope, task.retries.pos))
+        return 3 if task.until is not None else 0
+
+    async def _attempts(self, task: Task, host: str, scope: VarScope,
+                        args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            retries = self._retries(task, scope)
+            delay = float(self.ctx.templar.render(task.delay.value, scope)) if task.delay else 5.0
+        except (MiniplayError, ValueError, TypeError) as exc:
+            return failed(str(exc))
+        attempt = 1
+        while True:
+            result = normalise(await self.dispatch.execute(task, host, scope, args))
+            result = self._conditions(task, scope, result)
+            if retries <= 0 or result.get("unreachable"):
+                return result
+            if self._done(task, scope, result):
+                result["attempts"] = attempt
+                return result
+            if attempt > retries:
+                result["failed"] = True
+                result["attempts"] = retries
+                result.setdefault("msg", RETRIES_EXHAUSTED)
+                return result
+            self.ctx.sink.emit(events.Retrying(host, self._name(task, scope),
+                                               retries - attempt + 1, result))
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    def _name(self, task: Task, scope: VarScope) -> str:
+        try:
+            return str(self.ctx.templar.render(task.display_name, scope))
+        except MiniplayError:
+            return task.display_name
+
+    def _bound(self, task: Task, scope: VarScope, result: dict[str, Any]) -> VarScope:
+        if not task.register:
+            return scope
+        return scope.child({task.register: mark_unsafe(result)})
+
+    def _done(self, task: Task, scope: VarScope, result: dict[str, Any]) -> bool:
+        if task.until is None:
+            return not result.get("failed")
+        bound = self._bound(task, scope, result)
+        try:
+            return all(self.ctx.templar.condition(c.value, bound, c.pos) for c in task.until)
+        except MiniplayError:
+            return False
+
+    def _conditions(self, task: Task, scope: VarScope, result: dict[str, Any]) -> dict[str, Any]:
+        if result.get("skipped") or result.get("unreachable"):
+            return result
+        bound = self._bound(task, scope, result)
+        if task.changed_when is not None:
+            try:
+                result["changed"] = all(
+                    self.ctx.templar.condition(c.value, bound, c.pos) for c in task.changed_when)
+            except MiniplayError as exc:
+                return {**result, "failed": True, "msg": exc.message}
+        if task.failed_when is not None:
+            try:
+                verdict = all(
+                    self.ctx.templar.condition(c.value, bound, c.pos) for c in task.failed_when)
+            except MiniplayError as exc:
+                return {**result, "failed": True, "failed_when_result": exc.message,
+                        "msg": exc.message}
+            result["failed"] = verdict
+            result["failed_when_result"] = verdict
+        return result
+
+
+def _registered(result: dict[str, Any]) -> dict[str, Any]:
+    """What `register` stores: the result without display-only keys."""
+    cleaned = {k: v for k, v in result.items() if not str(k).startswith("_ansible_")}
+    if isinstance(cleaned.get("results"), list):
+        cleaned["results"] = [
+            {k: v for k, v in item.items() if k != "_ansible_verbose_always"}
+            for item in cleaned["results"]
+        ]
+    return cleaned
