@@ -99,6 +99,7 @@ class RunContext:
             "ansible_version": ANSIBLE_VERSION,
             "ansible_config_file": None,
             "playbook_dir": self.playbook_dir,
+            "ansible_playbook_python": sys.executable,
             "omit": OMIT,
             "miniplay_version": __version__,
         }

@@ -51,7 +51,7 @@ class Dispatcher:
             self.ctx.state(host).vars.pop("async_jid", None)
 
     async def execute(self, task: Task, host: str, scope: VarScope,
-                      args: dict[str, Any]) -> dict[str, Any]:
+                      args: dict[str, Any], uid: str = "") -> dict[str, Any]:
         """The task's raw result on `host`."""
         args = strip_omit(args)
         try:
@@ -68,7 +68,7 @@ class Dispatcher:
                 return await run_raw(conn, args, self._environment(task, scope))
             if task.action == "async_status":
                 return await self._async_status(conn, host, scope, args)
-            return await self._module(task, host, scope, args, conn, async_seconds)
+            return await self._module(task, host, scope, args, conn, async_seconds, uid)
         except HostUnreachable as exc:
             self.forget_job(task, host)
             return {"unreachable": True, "changed": False, "msg": exc.message}
@@ -108,7 +108,7 @@ class Dispatcher:
         return bool(self._value(task.check_mode, scope, self.ctx.options.check))
 
     async def _module(self, task: Task, host: str, scope: VarScope, args: dict[str, Any],
-                      conn: Connection, async_seconds: int) -> dict[str, Any]:
+                      conn: Connection, async_seconds: int, uid: str) -> dict[str, Any]:
         module = self.finder.find(task.action)
         if module is None:
             return failed(f"module {task.action} is not available in miniplay yet")
@@ -123,10 +123,11 @@ class Dispatcher:
             return await run_module(conn, module, args, timeout=timeout, **options)
         launch = await run_module(conn, module, args, async_seconds=async_seconds,
                                   async_dir=self.async_dir(scope), **options)
-        return await self._after_launch(task, host, scope, conn, launch, async_seconds)
+        return await self._after_launch(task, host, scope, conn, launch, async_seconds, uid)
 
     async def _after_launch(self, task: Task, host: str, scope: VarScope, conn: Connection,
-                            launch: dict[str, Any], async_seconds: int) -> dict[str, Any]:
+                            launch: dict[str, Any], async_seconds: int,
+                            uid: str) -> dict[str, Any]:
         jid = launch.get("ansible_job_id")
         if not isinstance(jid, str):
             self.forget_job(task, host)
@@ -134,13 +135,13 @@ class Dispatcher:
         state = self.ctx.state(host)
         state.vars["async_jid"] = jid
         poll = int(self._value(task.poll, scope, self.ctx.options.poll_interval))
-        self.ctx.sink.emit(events.JobStarted(host, "", jid, async_seconds, poll,
+        self.ctx.sink.emit(events.JobStarted(host, uid, jid, async_seconds, poll,
                                              jobs.now()))
         if poll <= 0:
             return launch
         status = self.finder.find("async_status")
         assert status is not None, "the built-in async_status module is missing"
-        waiter = jobs.JobWaiter(conn, status, self.async_dir(scope), self.ctx.sink, host)
+        waiter = jobs.JobWaiter(conn, status, self.async_dir(scope), self.ctx.sink, host, uid)
         result = await waiter.wait(jid, poll, async_seconds)
         state.jobs[jid] = result
         return result

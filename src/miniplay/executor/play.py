@@ -89,7 +89,7 @@ class PlayRunner:
         except PlayEnded:
             state.ended = True
         if not linear.active(hosts) and any(self.ctx.state(h).failed for h in hosts):
-            self.ctx.sink.emit(events.Notice("NO MORE HOSTS LEFT"))
+            self.ctx.sink.emit(events.Notice("NO MORE HOSTS LEFT", banner=True))
 
     def _gather(self, state: PlayState, host: str) -> bool:
         expr = self.model.gather_facts

@@ -58,6 +58,8 @@ def preflight(playbook: Playbook, finder: ModuleFinder) -> None:
     """Raise for the first thing in `playbook` that miniplay cannot run."""
     for play in playbook.plays:
         _check_play(play)
+        if play.gather_facts is None or play.gather_facts.value not in (False, "false", "no"):
+            finder.require("setup", play.pos)
         sections = play.pre_tasks + play.tasks + play.post_tasks
         for task in iter_tasks(sections) + list(play.handlers):
             _check_task(task, finder)

@@ -137,9 +137,11 @@ class Linear:
         """Emit the host's result, count it, apply failure and notification rules."""
         state = self.ctx.state(host)
         self.ctx.sink.emit(events.HostResult(
-            host, uid, name, task.action, outcome.status, outcome.result, outcome.start,
-            outcome.end, outcome.ignored, None,
-            bool(outcome.result.get("_ansible_verbose_always")), _no_log(outcome.result)))
+            host=host, task_uid=uid, task_name=name, action=task.action,
+            status=outcome.status, result=outcome.result, start=outcome.start,
+            end=outcome.end, ignored=outcome.ignored,
+            verbose_always=bool(outcome.result.get("_ansible_verbose_always")),
+            no_log=_no_log(outcome.result), loop=task.loop is not None))
         count(state, outcome)
         if outcome.ignored:
             return

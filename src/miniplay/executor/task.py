@@ -30,6 +30,7 @@ from miniplay.unsafe import mark_unsafe
 from miniplay.variables import VarScope
 
 RETRIES_EXHAUSTED = "retries exhausted"
+FACT_ACTIONS = frozenset({"set_fact", "include_vars"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +69,27 @@ class TaskRunner:
         if task.loop is not None:
             result = await self._loop(task, host, scope, uid)
         else:
-            result = await self.one(task, host, scope)
+            result = await self.one(task, host, scope, uid)
         if task.register:
             self.ctx.state(host).vars[task.register] = mark_unsafe(_registered(result))
+        facts = result.get("ansible_facts")
+        if isinstance(facts, dict) and task.action not in FACT_ACTIONS:
+            self._store_facts(host, facts)
         status = status_of(result)
         ignored = status is TaskStatus.FAILED and self._flag(task.ignore_errors, scope)
         if status is TaskStatus.UNREACHABLE and self._flag(task.ignore_unreachable, scope):
             ignored = True
         return Outcome(result, status, ignored, start, time.time())
+
+    def _store_facts(self, host: str, facts: dict[str, Any]) -> None:
+        """Facts go under `ansible_facts` (unprefixed) and as top-level `ansible_*`."""
+        store = self.ctx.state(host).facts_vars
+        safe = mark_unsafe(facts)
+        namespace = store.setdefault("ansible_facts", {})
+        for key, value in safe.items():
+            short = key[len("ansible_"):] if key.startswith("ansible_") else key
+            namespace[short] = value
+            store[key if key.startswith("ansible_") else f"ansible_{key}"] = value
 
     def _flag(self, expr: Expr | None, scope: VarScope) -> bool:
         if expr is None:
@@ -96,7 +110,7 @@ class TaskRunner:
         for index, item in enumerate(items):
             extra = loop_vars(task.loop_control, item, index, items)
             item_scope = scope.child(extra)
-            result = await self.one(task, host, item_scope)
+            result = await self.one(task, host, item_scope, uid)
             result.update(extra)
             result["item"] = item
             label = _label(task, item_scope, item, self.ctx)
@@ -114,7 +128,7 @@ class TaskRunner:
         if pause:
             await asyncio.sleep(float(self.ctx.templar.render(pause, scope)))
 
-    async def one(self, task: Task, host: str, scope: VarScope) -> dict[str, Any]:
+    async def one(self, task: Task, host: str, scope: VarScope, uid: str = "") -> dict[str, Any]:
         """One item (or the task without a loop): `when`, then run with retries."""
         for condition in task.when:
             try:
@@ -129,7 +143,7 @@ class TaskRunner:
         except MiniplayError as exc:
             self.dispatch.forget_job(task, host)
             return failed(exc.message)
-        return await self._attempts(task, host, scope, args)
+        return await self._attempts(task, host, scope, args, uid)
 
     def _retries(self, task: Task, scope: VarScope) -> int:
         if task.retries is not None:
@@ -137,7 +151,7 @@ class TaskRunner:
         return 3 if task.until is not None else 0
 
     async def _attempts(self, task: Task, host: str, scope: VarScope,
-                        args: dict[str, Any]) -> dict[str, Any]:
+                        args: dict[str, Any], uid: str) -> dict[str, Any]:
         try:
             retries = self._retries(task, scope)
             delay = float(self.ctx.templar.render(task.delay.value, scope)) if task.delay else 5.0
@@ -145,7 +159,7 @@ class TaskRunner:
             return failed(str(exc))
         attempt = 1
         while True:
-            result = normalise(await self.dispatch.execute(task, host, scope, args))
+            result = normalise(await self.dispatch.execute(task, host, scope, args, uid))
             result = self._conditions(task, scope, result)
             if retries <= 0 or result.get("unreachable"):
                 return result
