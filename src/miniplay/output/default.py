@@ -174,8 +174,8 @@ class DefaultOutput:
             label = host_label(event.host, event.delegated_to)
             self._line(f"fatal: [{label}]: UNREACHABLE! => {self._dump(view)}", Color.UNREACHABLE)
         else:
-            view = clean_debug(view, event.action)
             has_items = event.loop and "results" in view
+            view = clean_debug(view, event.action)
             if event.status is TaskStatus.SKIPPED:
                 self._skipped(event, view)
             elif not has_items:
