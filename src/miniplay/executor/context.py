@@ -58,7 +58,7 @@ class RunContext:
 
     def top_layers(self, host: str) -> list[Mapping[str, Any]]:
         state = self.state(host)
-        return [state.include_vars, state.vars, self.options.extra_vars]
+        return [state.include_vars, state.vars, state.rescue_vars, self.options.extra_vars]
 
     def hostvars(self, play: PlayState | None) -> HostVars:
         names = list(self.inventory.hosts)

@@ -27,6 +27,8 @@ class HostState:
     vars: dict[str, Any] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notified: list[str] = field(default_factory=list)
+    rescue_vars: dict[str, Any] = field(default_factory=dict)
+    last_failure: dict[str, Any] = field(default_factory=dict)
     stats: HostStats = field(default_factory=HostStats)
     failed: bool = False
     unreachable: bool = False

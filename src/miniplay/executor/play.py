@@ -21,6 +21,7 @@ from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.handlers import Handlers
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
+from miniplay.executor.loops import items_of, loop_vars
 from miniplay.executor.strategy import Linear, PlayEnded
 from miniplay.executor.task import TaskRunner
 from miniplay.loader import load_file, plain
@@ -141,12 +142,60 @@ class PlayRunner:
                     await conn.close()
 
     async def _include(self, task: Task, hosts: list[str]) -> None:
-        raise PlaybookError("include_tasks is not built yet", task.action_pos,
-                            "use import_tasks for a static include")
+        """`include_tasks`: resolve the file per host (and item), then run its tasks
+        on the hosts that included it, grouped so the lockstep holds per file."""
+        uid = str(uuid.uuid4())
+        self.ctx.sink.emit(events.TaskStart(task.display_name, uid, task.action,
+                                            _task_path(task), now(), False, self.linear.play.uid))
+        groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
+        for host in hosts:
+            for path, extra in self._included(task, host):
+                key = (path, repr(sorted(extra.items())))
+                groups.setdefault(key, ([], extra))[0].append(host)
+        for (path, _), (members, extra) in groups.items():
+            label = f" => (item={extra.get('item')})" if task.loop is not None else ""
+            self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
+            for host in members:
+                self.ctx.state(host).stats.ok += 1
+        self.ctx.sink.emit(events.TaskEnd(uid, now()))
+        for (path, _), (members, extra) in groups.items():
+            inherited = Inherited(vars={**task.vars, **extra})
+            nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
+            await self.linear.run_nodes(nodes, members)
+
+    def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
+        scope = self.ctx.scope(host, self.linear.play, task)
+        items: list[Any] = [None]
+        if task.loop is not None:
+            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
+            items = items_of(task.loop_kind, value, task.loop.pos)
+        found: list[tuple[str, dict[str, Any]]] = []
+        for index, item in enumerate(items):
+            extra = loop_vars(task.loop_control, item, index, items) if task.loop else {}
+            item_scope = scope.child(extra)
+            if not all(self.ctx.templar.condition(c.value, item_scope, c.pos) for c in task.when):
+                continue
+            args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
+            name = str(args.get("file", args.get("_raw_params", "")))
+            found.append((self._task_file(task, name), extra))
+        return found
+
+    def _task_file(self, task: Task, name: str) -> str:
+        path = Path(name)
+        if path.is_absolute():
+            return str(path)
+        for base in (Path(task.pos.file).parent, Path(self.ctx.playbook_dir)):
+            if (base / path).is_file():
+                return str((base / path).resolve())
+        raise PlaybookError(f"could not find or access '{name}'", task.action_pos,
+                            "include_tasks paths are relative to the including file")
+
+
+def _task_path(task: Task) -> str:
+    return f"{Path(task.pos.file).resolve()}:{task.pos.line}"
 
 
 def _path(play: Play) -> str:
     return f"{Path(play.pos.file).resolve()}:{play.pos.line}"
 
 
-__all__ = ["Inherited", "PlayRunner", "PlaybookStopped", "parse_task_file"]

@@ -26,6 +26,7 @@ from miniplay.executor.tags import selected
 from miniplay.executor.task import Outcome, TaskRunner
 from miniplay.model import Block, Node, Task
 from miniplay.results import TaskStatus
+from miniplay.unsafe import mark_unsafe
 
 
 class PlayEnded(Exception):
@@ -85,6 +86,8 @@ class Linear:
             for host in failed:
                 self._enter_rescue(host)
             await self.run_nodes(block.rescue, failed)
+            for host in failed:
+                self.ctx.state(host).rescue_vars.clear()
         if block.always:
             pending = [h for h in hosts if self.ctx.state(h).failed
                        and not self.ctx.state(h).unreachable]
@@ -100,6 +103,7 @@ class Linear:
         state.failed = False
         state.stats.failures -= 1
         state.stats.rescued += 1
+        state.rescue_vars.update(state.last_failure)
 
     def _name(self, task: Task) -> str:
         if not task.name:
@@ -147,6 +151,11 @@ class Linear:
             return
         if outcome.status is TaskStatus.FAILED:
             state.failed = True
+            state.last_failure = {
+                "ansible_failed_task": {"name": name, "action": task.action,
+                                        "args": dict(task.args)},
+                "ansible_failed_result": mark_unsafe(dict(outcome.result)),
+            }
         elif outcome.status is TaskStatus.UNREACHABLE:
             state.unreachable = True
         elif outcome.status is TaskStatus.CHANGED and task.notify:
