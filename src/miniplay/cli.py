@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 99
     except SystemExit as exc:  # argparse --help / --version
         return int(exc.code or 0)
-    except Exception:  # noqa: BLE001 - the last resort: a bug, shown as one
+    except Exception:
         traceback.print_exc()
         print(BUG_REPORT, file=sys.stderr)
         return 250

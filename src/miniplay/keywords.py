@@ -52,7 +52,7 @@ NOT_BUILT: Mapping[str, str] = {
     "module_defaults": "module_defaults is not built yet; set the arguments on each task",
     "debugger": "the task debugger is not supported",
     "collections": "collections are not supported; use built-in or library/ modules",
-    "connection": "the connection keyword is not built yet; set ansible_connection in the inventory",
+    "connection": "the connection keyword is not built yet; set ansible_connection instead",
     "remote_user": "remote_user is not built yet; set ansible_user in the inventory",
     "port": "the port keyword is not built yet; set ansible_port in the inventory",
     "gather_subset": "gather_subset is not built yet",

@@ -175,6 +175,10 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _CORE = "tag:yaml.org,2002:"
 
 
+def _is_merge_key(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "<<" and node.style in ("", None)
+
+
 class _Builder:
     """Turns composed ruamel nodes into YamlMap/YamlSeq/plain values."""
 
@@ -233,7 +237,7 @@ class _Builder:
         result = YamlMap(self.pos(node))
         self.done[id(node)] = result
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == "<<" and key_node.style in ("", None):
+            if _is_merge_key(key_node):
                 self.merge(result, value_node)
                 continue
             key = self.build(key_node)

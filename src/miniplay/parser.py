@@ -27,9 +27,6 @@ _SCALAR_INHERITED = (
     "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
     "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
 )
-_TASK_ONLY = {
-    "async": "async_", "poll": "poll", "retries": "retries", "delay": "delay",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +99,15 @@ def _env(data: YamlMap) -> tuple[Expr, ...]:
     return (Expr(plain(data["environment"]), data.pos_of("environment")),)
 
 
+def _vars_files(data: YamlMap) -> tuple[Expr, ...]:
+    value = data.get("vars_files")
+    if value is None:
+        return ()
+    if not isinstance(value, YamlSeq):
+        return (Expr(plain(value), data.pos_of("vars_files")),)
+    return tuple(Expr(plain(item), value.pos_of(i)) for i, item in enumerate(value))
+
+
 def _expr(data: YamlMap, key: str) -> Expr | None:
     return Expr(plain(data[key]), data.pos_of(key)) if key in data else None
 
@@ -170,10 +176,7 @@ class Parser:
             name=None if data.get("name") is None else str(data["name"]),
             key_pos=dict(data.key_pos),
             vars=_vars(data),
-            vars_files=tuple(
-                Expr(plain(item), data["vars_files"].pos_of(i) if isinstance(data["vars_files"], YamlSeq) else data.pos)
-                for i, item in enumerate(data.get("vars_files") or [])
-            ),
+            vars_files=_vars_files(data),
             pre_tasks=sections["pre_tasks"],
             tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
@@ -278,8 +281,15 @@ class Parser:
             until=_optional_conditions(data, "until"),
             notify=own.notify, tags=own.tags, vars=own.vars, environment=own.environment,
             listen=_strings(data.get("listen")), is_handler=handler,
-            **{field_name: _expr(data, word) for word, field_name in _TASK_ONLY.items()},
-            **{name: scalars.get(name) for name in _SCALAR_INHERITED},
+            async_=_expr(data, "async"), poll=_expr(data, "poll"),
+            retries=_expr(data, "retries"), delay=_expr(data, "delay"),
+            ignore_errors=scalars.get("ignore_errors"),
+            ignore_unreachable=scalars.get("ignore_unreachable"),
+            no_log=scalars.get("no_log"), check_mode=scalars.get("check_mode"),
+            diff=scalars.get("diff"), delegate_to=scalars.get("delegate_to"),
+            delegate_facts=scalars.get("delegate_facts"), run_once=scalars.get("run_once"),
+            any_errors_fatal=scalars.get("any_errors_fatal"), timeout=scalars.get("timeout"),
+            throttle=scalars.get("throttle"),
         )
 
     @staticmethod

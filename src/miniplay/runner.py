@@ -96,12 +96,12 @@ async def run_module(conn: Connection, module: ModuleFile, args: Mapping[str, An
                      check: bool, diff: bool, no_log: bool, async_seconds: int = 0,
                      async_dir: str | None = None,
                      environment: Mapping[str, str] | None = None,
-                     timeout: float | None = None) -> dict[str, Any]:
+                     time_limit: float | None = None) -> dict[str, Any]:
     """Run `module` on the connection's host; the module's own result dict."""
     request = ModuleRequest(
         name=module.name, source=module.source, args=dict(args), style=module.style,
         check_mode=check, diff=diff, no_log=no_log, async_seconds=async_seconds,
-        async_dir=async_dir, environment=dict(environment or {}), timeout=timeout,
+        async_dir=async_dir, environment=dict(environment or {}), timeout=time_limit,
     )
     return await conn.run_module(request)
 

@@ -9,6 +9,7 @@ be read); host problems are results, never exceptions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,8 +80,6 @@ def _counted(stats: HostStats) -> bool:
 
 async def _close(ctx: RunContext) -> None:
     for conn in list(ctx.connections.values()):
-        try:
+        with contextlib.suppress(Exception):  # closing must never hide the run's result
             await conn.close()
-        except Exception:  # noqa: BLE001 - closing must never hide the run's result
-            pass
     ctx.connections.clear()

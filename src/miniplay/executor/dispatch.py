@@ -112,17 +112,18 @@ class Dispatcher:
         module = self.finder.find(task.action)
         if module is None:
             return failed(f"module {task.action} is not available in miniplay yet")
-        options = {
-            "check": self._check_mode(task, scope),
-            "diff": bool(self._value(task.diff, scope, self.ctx.options.diff)),
-            "no_log": bool(self._value(task.no_log, scope, False)),
-            "environment": self._environment(task, scope),
-        }
-        timeout = self._value(task.timeout, scope, None)
+        check = self._check_mode(task, scope)
+        diff = bool(self._value(task.diff, scope, self.ctx.options.diff))
+        no_log = bool(self._value(task.no_log, scope, False))
+        environment = self._environment(task, scope)
         if async_seconds <= 0:
-            return await run_module(conn, module, args, timeout=timeout, **options)
-        launch = await run_module(conn, module, args, async_seconds=async_seconds,
-                                  async_dir=self.async_dir(scope), **options)
+            timeout = self._value(task.timeout, scope, None)
+            return await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
+                                    environment=environment,
+                                    time_limit=None if timeout is None else float(timeout))
+        launch = await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
+                                  environment=environment, async_seconds=async_seconds,
+                                  async_dir=self.async_dir(scope))
         return await self._after_launch(task, host, scope, conn, launch, async_seconds, uid)
 
     async def _after_launch(self, task: Task, host: str, scope: VarScope, conn: Connection,

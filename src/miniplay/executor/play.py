@@ -67,7 +67,7 @@ class PlayRunner:
             return
         for host in hosts:
             self.ctx.state(host).ended = False
-        state.play_vars = [dict(self.model.vars)] + self._vars_files(state, hosts[0])
+        state.play_vars = [dict(self.model.vars), *self._vars_files(state, hosts[0])]
         try:
             await self._sections(state, hosts)
         finally:
