@@ -1,0 +1,53 @@
+"""The Ansible filter, test and lookup set, as plain functions.
+
+Takes: nothing. Gives: fresh name → function dicts that `Templar` installs into its own
+Jinja environment (`plugin_filters`, `plugin_tests`) and the lookup globals
+(`lookup_globals`). Raises: nothing here; each wrapped plugin turns its own failure into
+`TemplateError("The filter plugin 'ansible.builtin.NAME' failed: ...")` as ansible-core
+words it. Jinja's undefined errors pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+
+from miniplay.errors import TemplateError
+from miniplay.plugins.filters import core_filters
+from miniplay.plugins.filters_data import data_filters
+from miniplay.plugins.lookups import lookup_globals
+from miniplay.plugins.tests import plugin_tests as _raw_tests
+
+__all__ = ["lookup_globals", "plugin_filters", "plugin_tests"]
+
+_PLUGIN_ERRORS = (TemplateError, TypeError, ValueError, KeyError, IndexError, re.error,
+                  OverflowError, UnicodeError, OSError)
+
+
+def _wrapped(kind: str, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def plugin(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except jinja2.UndefinedError:
+            raise
+        except _PLUGIN_ERRORS as exc:
+            detail = exc.message if isinstance(exc, TemplateError) else str(exc)
+            raise TemplateError(f"The {kind} plugin 'ansible.builtin.{name}' failed: {detail}",
+                                hint=getattr(exc, "hint", None)) from None
+    return plugin
+
+
+def plugin_filters() -> dict[str, Callable[..., Any]]:
+    """Every filter miniplay adds to (or replaces in) Jinja's built-in set."""
+    table = {**core_filters(), **data_filters()}
+    return {name: _wrapped("filter", name, function) for name, function in table.items()}
+
+
+def plugin_tests() -> dict[str, Callable[..., bool]]:
+    """Every test miniplay adds to Jinja's built-in set."""
+    return {name: _wrapped("test", name, function) for name, function in _raw_tests().items()}

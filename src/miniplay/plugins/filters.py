@@ -1,0 +1,317 @@
+"""Ansible's core filters on values and text: plain functions over plain data.
+
+Takes: the filtered value and the filter's arguments, as Jinja passes them. Gives: a new
+value; input is never changed. Raises: `TemplateError` (or ValueError/TypeError) for
+input the filter cannot handle; `Templar` adds the filter name and the position.
+
+Data filters (combine, flatten, set operations...) live in `filters_data.py`; this file
+holds conversion, text, regex, path, encoding and hash filters. Behaviour follows
+ansible-core 2.19 (`plugins/filter/core.py`), written anew here.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import importlib
+import io
+import json
+import os.path
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+from ruamel.yaml import YAML
+
+from miniplay.errors import TemplateError
+from miniplay.loader import loads, plain
+from miniplay.unsafe import UnsafeText, mark_unsafe
+
+_TRUE = frozenset({"yes", "on", "true", "1"})
+_FALSE = frozenset({"no", "off", "false", "0"})
+
+
+def native_type_name(value: object) -> str:
+    """The Python type name Ansible shows (`type_debug`); unsafe text is `str`."""
+    if isinstance(value, UnsafeText):
+        return "str"
+    return type(value).__name__
+
+
+def default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    """`default_value` when `value` is undefined (or, with `boolean`, falsy)."""
+    if isinstance(value, jinja2.Undefined) or (boolean and not value):
+        return default_value
+    return value
+
+
+def to_bool(value: Any) -> bool:
+    """2.19 `bool`: yes/on/true/1 and no/off/false/0 (any case); else `== 1`."""
+    if isinstance(value, bool):
+        return value
+    key = str(value).lower() if isinstance(value, (str, int)) else value
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return bool(value == 1)
+
+
+def mandatory(value: Any, msg: str | None = None) -> Any:
+    """`value`, or an error naming the undefined variable."""
+    if isinstance(value, jinja2.Undefined):
+        if msg is not None:
+            raise TemplateError(msg)
+        name = value._undefined_name
+        raise TemplateError(f"Mandatory variable {name!r} not defined." if name else
+                            "Mandatory variable not defined.")
+    return value
+
+
+def ternary(value: Any, true_val: Any, false_val: Any, none_val: Any = None) -> Any:
+    """`true_val` if `value` is truthy, else `false_val` (`none_val` for None if given)."""
+    if value is None and none_val is not None:
+        return none_val
+    return true_val if value else false_val
+
+
+def type_debug(value: Any) -> str:
+    """The type name of `value`."""
+    return native_type_name(value)
+
+
+def _plain_data(value: Any) -> Any:
+    """JSON/YAML-ready data: plain str for unsafe text, lists for tuples."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {_plain_data(key): _plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain_data(item) for item in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"Object of type {native_type_name(value)} is not JSON serializable")
+
+
+def to_json(value: Any, **kwargs: Any) -> str:
+    """Compact JSON (Python's default separators)."""
+    return json.dumps(_plain_data(value), default=_json_default, **kwargs)
+
+
+def to_nice_json(value: Any, indent: int = 4, sort_keys: bool = True, **kwargs: Any) -> str:
+    """Readable JSON: indent 4, sorted keys."""
+    return json.dumps(_plain_data(value), indent=indent, sort_keys=sort_keys,
+                      separators=(",", ": "), default=_json_default, **kwargs)
+
+
+def from_json(value: Any, **kwargs: Any) -> Any:
+    """Parsed JSON; unsafe input gives unsafe strings inside."""
+    result = json.loads(value, **kwargs)
+    return mark_unsafe(result) if isinstance(value, UnsafeText) else result
+
+
+def from_yaml(value: Any) -> Any:
+    """Parsed YAML 1.1 as plain data (non-strings pass through, as in Ansible)."""
+    if not isinstance(value, str):
+        return value
+    result = plain(loads(str(value)))
+    return mark_unsafe(result) if isinstance(value, UnsafeText) else result
+
+
+def _pyyaml() -> Any:
+    """PyYAML when installed (ansible-core's own dumper, so output matches byte for byte)."""
+    try:
+        return importlib.import_module("yaml")
+    except ImportError:
+        return None
+
+
+def _ruamel_dump(value: Any, flow: bool | None, indent: int | None) -> str:
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = flow
+    if indent is not None:
+        dumper.indent(mapping=indent, sequence=indent, offset=0)
+    dumper.allow_unicode = True
+    stream = io.StringIO()
+    dumper.dump(value, stream)
+    return stream.getvalue()
+
+
+def _yaml_dump(value: Any, flow: bool | None, indent: int | None = None,
+               **kwargs: Any) -> str:
+    data = _plain_data(value)
+    pyyaml = _pyyaml()
+    if pyyaml is not None:
+        options = {"indent": indent} if indent is not None else {}
+        text = str(pyyaml.dump(data, Dumper=pyyaml.SafeDumper, allow_unicode=True,
+                               default_flow_style=flow, **options, **kwargs))
+    else:
+        text = _ruamel_dump(data, flow, indent)
+    return text.removesuffix("...\n")
+
+
+def to_yaml(value: Any, default_flow_style: bool | None = None, **kwargs: Any) -> str:
+    """YAML text; leaf collections in flow style unless told otherwise."""
+    return _yaml_dump(value, default_flow_style, **kwargs)
+
+
+def to_nice_yaml(value: Any, indent: int = 4, default_flow_style: bool = False,
+                 **kwargs: Any) -> str:
+    """Block-style YAML with indent 4."""
+    return _yaml_dump(value, default_flow_style, indent, **kwargs)
+
+
+def _flags(ignorecase: bool, multiline: bool) -> int:
+    return (re.I if ignorecase else 0) | (re.M if multiline else 0)
+
+
+def _group_ref(arg: str) -> int | str:
+    named = re.fullmatch(r"\\g<(\S+)>", arg)
+    if named:
+        return named.group(1)
+    numbered = re.fullmatch(r"\\(\d+)", arg)
+    if numbered:
+        return int(numbered.group(1))
+    raise TemplateError("Unknown argument")
+
+
+def regex_search(value: Any, regex: str, *groups: str, ignorecase: bool = False,
+                 multiline: bool = False) -> Any:
+    """The first match (None without one); with `'\\1'`-style args, a list of groups."""
+    refs = [_group_ref(arg) for arg in groups]
+    match = re.search(regex, str(value), _flags(ignorecase, multiline))
+    if match is None:
+        return None
+    if not refs:
+        return match.group()
+    return [match.group(ref) for ref in refs]
+
+
+def regex_replace(value: Any = "", pattern: str = "", replacement: str = "",
+                  ignorecase: bool = False, multiline: bool = False, count: int = 0,
+                  mandatory_count: int = 0) -> str:
+    """`re.sub`; `mandatory_count` makes too few replacements an error."""
+    compiled = re.compile(pattern, _flags(ignorecase, multiline))
+    result, made = compiled.subn(replacement, str(value), count=count)
+    if mandatory_count and made != mandatory_count:
+        raise TemplateError(f"'{pattern}' should match {mandatory_count} times, "
+                            f"but matches {made} times in '{value}'")
+    return result
+
+
+def regex_findall(value: Any, regex: str, multiline: bool = False,
+                  ignorecase: bool = False) -> list[Any]:
+    """Every match, as `re.findall` gives them."""
+    return re.findall(regex, str(value), _flags(ignorecase, multiline))
+
+
+def regex_escape(value: str, re_type: str = "python") -> str:
+    """`value` with regex metacharacters escaped."""
+    if re_type == "posix_basic":
+        return re.sub(r"([].[^$*\\])", r"\\\1", value)
+    if re_type != "python":
+        raise TemplateError(f"Invalid regex type ({re_type})")
+    return re.escape(value)
+
+
+def b64encode(value: Any, encoding: str = "utf-8", urlsafe: bool = False) -> str:
+    """Base64 of the text's bytes."""
+    data = str(value).encode(encoding)
+    encoded = base64.urlsafe_b64encode(data) if urlsafe else base64.b64encode(data)
+    return encoded.decode("ascii")
+
+
+def b64decode(value: Any, encoding: str = "utf-8", urlsafe: bool = False) -> str:
+    """Text decoded from base64."""
+    data = str(value).encode("ascii")
+    decoded = base64.urlsafe_b64decode(data) if urlsafe else base64.b64decode(data)
+    return decoded.decode(encoding)
+
+
+def get_hash(value: Any, hashtype: str = "sha1") -> str:
+    """Hex digest of the text with any hashlib algorithm."""
+    try:
+        digest = hashlib.new(hashtype)
+    except ValueError:
+        raise TemplateError(f"unsupported hash type {hashtype!r}") from None
+    digest.update(str(value).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def quote(value: Any) -> str:
+    """Shell-quoted text (None quotes as '')."""
+    return shlex.quote("" if value is None else str(value))
+
+
+def to_datetime(value: Any, format: str = "%Y-%m-%d %H:%M:%S") -> datetime.datetime:
+    """A datetime parsed with `format`."""
+    return datetime.datetime.strptime(str(value), format)
+
+
+def strftime(string_format: str, second: Any = None, utc: bool = False) -> str:
+    """Now (or epoch `second`) formatted with `string_format`."""
+    zone = datetime.UTC if utc else None
+    moment = (datetime.datetime.fromtimestamp(float(second), zone) if second is not None
+              else datetime.datetime.now(zone))
+    return moment.strftime(string_format)
+
+
+def split(value: Any, sep: str | None = None, maxsplit: int = -1) -> list[str]:
+    """`str.split`."""
+    return str(value).split(sep, maxsplit)
+
+
+def splitext(value: Any) -> tuple[str, str]:
+    """(root, extension)."""
+    return os.path.splitext(str(value))
+
+
+def comment(text: Any, style: str = "plain", decoration: str | None = None) -> str:
+    """Text as a comment block ('plain' → `#`, 'c' → `//`, 'erlang' → `%`)."""
+    marks = {"plain": "# ", "c": "// ", "erlang": "% ", "cblock": " * "}
+    if style not in marks:
+        raise TemplateError(f"unknown comment style {style!r}")
+    prefix = marks[style] if decoration is None else decoration
+    body = "\n".join((prefix + line).rstrip() for line in str(text).split("\n"))
+    edge = "#" if style == "plain" else ("//" if style == "c" else "%")
+    if style == "cblock":
+        return f"/*\n{body}\n */\n"
+    return f"{edge}\n{body}\n{edge}\n"
+
+
+def _path_filters() -> dict[str, Callable[..., Any]]:
+    return {
+        "basename": lambda value: os.path.basename(str(value)),
+        "dirname": lambda value: os.path.dirname(str(value)),
+        "expanduser": lambda value: os.path.expanduser(str(value)),
+        "expandvars": lambda value: os.path.expandvars(str(value)),
+        "realpath": lambda value: os.path.realpath(str(value)),
+        "relpath": lambda value, start: os.path.relpath(str(value), start),
+        "splitext": splitext,
+    }
+
+
+def core_filters() -> dict[str, Callable[..., Any]]:
+    """Name → function for the filters in this file."""
+    return {
+        "default": default, "d": default, "bool": to_bool, "mandatory": mandatory,
+        "ternary": ternary, "type_debug": type_debug,
+        "to_json": to_json, "to_nice_json": to_nice_json, "from_json": from_json,
+        "to_yaml": to_yaml, "to_nice_yaml": to_nice_yaml, "from_yaml": from_yaml,
+        "regex_search": regex_search, "regex_replace": regex_replace,
+        "regex_findall": regex_findall, "regex_escape": regex_escape,
+        "b64encode": b64encode, "b64decode": b64decode, "hash": get_hash,
+        "md5": lambda value: get_hash(value, "md5"),
+        "sha1": lambda value: get_hash(value, "sha1"),
+        "checksum": lambda value: get_hash(value, "sha1"),
+        "quote": quote, "to_datetime": to_datetime, "strftime": strftime, "split": split,
+        "comment": comment,
+        **_path_filters(),
+    }

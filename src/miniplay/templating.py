@@ -1,0 +1,387 @@
+"""Render Jinja templates with ansible-core 2.19 semantics.
+
+Takes: a value from a playbook (str, or dict/list holding strings) and a read-only
+mapping of variables. Gives: the rendered value; a string that is exactly one
+``{{ expr }}`` yields the expression's native value (int, list, dict, None...), any
+other template yields text. Raises: `TemplateError` with the caller's position (moved
+down by the Jinja line number) and a hint, for syntax errors, undefined variables and
+failing filters, tests or lookups.
+
+Why this shape:
+- One sandboxed Jinja environment per `Templar` (per run): filters, tests and caches
+  belong to the run, never to the module.
+- Native output without `ast.literal_eval`: ``"{{ '1' }}"`` stays the string ``"1"``, as
+  in 2.19; only the values the expression produced come back.
+- Trust: text produced by a template is returned as `UnsafeText`, as ansible-core 2.19
+  marks template output untrusted, so nothing a render produced is rendered twice
+  (``set_fact: y: "{{ '{{ 6*7 }}' }}"`` keeps the braces). `UnsafeText` given to
+  `render` is returned untouched; given to `evaluate` it is refused.
+- Lazy variables are the variables mapping's business: `render` reads values through
+  the mapping and never looks inside them for templates.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import ChainMap
+from collections.abc import (
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.lexer import TOKEN_STRING, TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END, Lexer, get_lexer
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.parser import Parser
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from miniplay.errors import Position, TemplateError
+from miniplay.plugins import lookup_globals, plugin_filters, plugin_tests
+from miniplay.plugins.filters import native_type_name
+from miniplay.unsafe import UnsafeText
+
+OMIT = "__omit_place_holder__" + secrets.token_hex(20)
+"""The value of the `omit` variable; `strip_omit` drops arguments that hold it."""
+
+_MARKERS = ("{{", "{%", "{#")
+_UNDEFINED_HINT = "define it, or use `| default(...)` or `is defined` where it may be missing"
+_CACHE_SIZE = 4096
+_SEQUENCES = (list, set, frozenset, range, KeysView, ValuesView, ItemsView)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSyntaxProblem:
+    """A template that does not compile: the message and its 0-based line offset."""
+
+    message: str
+    line_offset: int
+
+
+def strip_omit(args: Any) -> Any:
+    """A copy of `args` without dict entries or list items whose value is `OMIT`."""
+    if isinstance(args, dict):
+        return {key: strip_omit(item) for key, item in args.items() if item != OMIT}
+    if isinstance(args, list):
+        return [strip_omit(item) for item in args if item != OMIT]
+    return args
+
+
+class _Undefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
+    """Undefined that chains (``x.y is defined``) and fails on any real use."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        if self._undefined_hint:
+            return self._undefined_hint
+        if self._undefined_obj is jinja2.utils.missing:
+            return f"{self._undefined_name!r} is undefined"
+        kind = native_type_name(self._undefined_obj)
+        if isinstance(self._undefined_name, str):
+            return f"object of type {kind!r} has no attribute {self._undefined_name!r}"
+        return f"object of type {kind!r} has no element {self._undefined_name!r}"
+
+
+class _CodeGenerator(NativeCodeGenerator):
+    """Native output that never folds expressions into text at compile time."""
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> str:
+        if not isinstance(node, nodes.TemplateData):
+            raise nodes.Impossible()
+        return str(node.as_const(frame.eval_ctx))
+
+
+def _finalize(value: Any) -> Any:
+    """Template output as plain data: strings untrusted, sequences as lists; fails on
+    an undefined value anywhere inside."""
+    if isinstance(value, str):
+        return value if isinstance(value, UnsafeText) else UnsafeText(value)
+    if isinstance(value, dict):
+        return {_finalize(key): _finalize(item) for key, item in value.items()}
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    if isinstance(value, tuple):
+        return tuple(_finalize(item) for item in value)
+    if isinstance(value, (*_SEQUENCES, Iterator)):
+        return [_finalize(item) for item in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _concat(values: Iterable[Any]) -> Any:
+    """No output → None, one output → itself, several → their text joined."""
+    iterator = iter(values)
+    head = list(islice(iterator, 2))
+    if not head:
+        return None
+    if len(head) == 1:
+        return head[0]
+    return "".join(_text(value) for value in (*head, *iterator))
+
+
+class _BackslashLexer(Lexer):
+    """Keeps backslashes in ``{{ }}`` string literals literal, as ansible-core does:
+    YAML already processed them once (``'\\1'`` stays a regex back-reference)."""
+
+    def tokeniter(self, source: str, name: str | None, filename: str | None = None,
+                  state: str | None = None) -> Iterator[tuple[int, str, str]]:
+        in_variable = False
+        for lineno, kind, text in super().tokeniter(source, name, filename, state):
+            if kind in (TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END):
+                in_variable = kind == TOKEN_VARIABLE_BEGIN
+            elif in_variable and kind == TOKEN_STRING:
+                text = text.replace("\\", "\\\\")
+            yield lineno, kind, text
+
+
+class _Environment(SandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+    concat = staticmethod(_concat)
+    escape_backslashes = True
+
+    @property
+    def lexer(self) -> Lexer:
+        if not self.escape_backslashes:
+            return get_lexer(self)
+        lexers: dict[Any, Lexer] = self.__dict__.setdefault("_miniplay_lexers", {})
+        key = (self.block_start_string, self.block_end_string, self.variable_start_string,
+               self.variable_end_string, self.comment_start_string, self.comment_end_string,
+               self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks,
+               self.lstrip_blocks, self.newline_sequence, self.keep_trailing_newline)
+        lexer = lexers.get(key)
+        if lexer is None:
+            lexer = lexers[key] = _BackslashLexer(self)
+        return lexer
+
+
+def _jinja_lineno(tb: TracebackType | None, template: jinja2.Template | None) -> int:
+    """The template line the innermost compiled-template frame was running."""
+    lineno = 1
+    while tb is not None:
+        if template is not None and tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = template.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    return lineno
+
+
+def _at(pos: Position | None, lineno: int) -> Position | None:
+    return pos.shifted(lineno - 1) if pos is not None and lineno > 1 else pos
+
+
+def _syntax_hint(message: str) -> str | None:
+    if message.startswith(("No filter named", "No test named")):
+        return "check the spelling; miniplay knows the ansible.builtin filters and tests"
+    if "end of print statement" in message or "unexpected '}'" in message:
+        return "one expression per `{{ }}`; check brackets and quotes"
+    return None
+
+
+class _SyntaxFailure(TemplateError):
+    """A template that does not compile (conditions report it without a prefix)."""
+
+
+def _error_message(exc: Exception, expression: bool = False) -> tuple[str, str | None]:
+    if isinstance(exc, jinja2.UndefinedError):
+        return exc.message or "undefined variable", _UNDEFINED_HINT
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        kind = "expression" if expression else "template"
+        return f"Syntax error in {kind}: {exc.message}", _syntax_hint(exc.message or "")
+    if isinstance(exc, SecurityError):
+        return f"Unsafe template operation: {exc}", None
+    return f"Error rendering template: {exc}", None
+
+
+class Templar:
+    """Renders templates for one run; owns the Jinja environment and its caches."""
+
+    def __init__(self, *, searchpath: Sequence[str] = (),
+                 lookup_base_dir: str | None = None) -> None:
+        loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
+        self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
+                                 loader=loader)
+        self._env.filters.update(plugin_filters())
+        self._env.tests.update(plugin_tests())
+        self._env.globals.update(lookup_globals(self, lookup_base_dir))
+        self._env.globals.update(range=range, omit=OMIT)
+        self._templates: dict[str, jinja2.Template] = {}
+        self._expressions: dict[str, jinja2.Template] = {}
+        self._file_envs: dict[tuple[bool, bool], _Environment] = {}
+
+    def is_template(self, value: Any) -> bool:
+        """True for trusted text holding a Jinja marker."""
+        if not isinstance(value, str) or isinstance(value, UnsafeText):
+            return False
+        return any(marker in value for marker in _MARKERS)
+
+    def render(self, value: Any, variables: Mapping[str, Any], pos: Position | None = None) -> Any:
+        """`value` with every template in it rendered (dicts and lists recursively)."""
+        if isinstance(value, str):
+            if not self.is_template(value):
+                return value
+            template = self._compile(value, self._templates, pos, expression=False)
+            return self._run(template, variables, pos)
+        if isinstance(value, dict):
+            return {self.render(key, variables, pos): self.render(item, variables, pos)
+                    for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.render(item, variables, pos) for item in value]
+        return value
+
+    def evaluate(self, expression: Any, variables: Mapping[str, Any],
+                 pos: Position | None = None) -> Any:
+        """The value of a bare Jinja expression (`when`, `until`, `debug: var=`)."""
+        if not isinstance(expression, str):
+            return expression
+        if isinstance(expression, UnsafeText):
+            raise TemplateError("Conditional is marked as unsafe, and cannot be evaluated.", pos,
+                                "data returned by a host is text, never an expression")
+        stripped = expression.strip()
+        if _is_single_expression(stripped):
+            return self.render(stripped, variables, pos)
+        template = self._compile(stripped, self._expressions, pos, expression=True)
+        return self._run(template, variables, pos)
+
+    def condition(self, expression: Any, variables: Mapping[str, Any],
+                  pos: Position | None = None) -> bool:
+        """A conditional's result, which must be a real bool as in ansible-core 2.19."""
+        if isinstance(expression, bool):
+            return expression
+        if not isinstance(expression, str):
+            raise TemplateError("Conditional expressions must be strings.", pos,
+                                "write `true`/`false`, or an expression such as `n == 1`")
+        try:
+            result = self.evaluate(expression, variables, pos)
+        except _SyntaxFailure:
+            raise
+        except TemplateError as exc:
+            raise TemplateError(f"Error while evaluating conditional: {exc.message}",
+                                exc.pos, exc.hint) from None
+        if isinstance(result, bool):
+            return result
+        raise TemplateError(
+            f"Conditional result ({bool(result)}) was derived from value of type "
+            f"{native_type_name(result)!r} at '{pos if pos else '<unknown>'}'. "
+            "Conditionals must have a boolean result.",
+            pos, "convert explicitly: `x | bool` for 'yes'/'no' text, `items | length > 0` "
+                 "for lists, `x is not none`")
+
+    def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
+                    lstrip_blocks: bool = False) -> str:
+        """The text of the template file at `path` (for the template module)."""
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"Could not read template {path!r}: {exc}") from None
+        env = self._file_env(trim_blocks, lstrip_blocks)
+        pos = Position(path, 1, 1)
+        template: jinja2.Template | None = None
+        try:
+            template = env.from_string(source)
+            output = template.root_render_func(self._context(template, variables))
+            return "".join(_text(_finalize(part)) for part in output)
+        except TemplateError:
+            raise
+        except Exception as exc:  # any failure inside user Jinja becomes a positioned error
+            raise self._error(exc, pos, template, line_from_exc=True) from None
+
+    def check_syntax(self, text: str, expression: bool = False) -> TemplateSyntaxProblem | None:
+        """The first syntax problem in `text`, or None; compiles, never renders."""
+        try:
+            self._compile_raw(text, expression)
+        except jinja2.TemplateSyntaxError as exc:
+            message = _error_message(exc, expression)[0]
+            return TemplateSyntaxProblem(message, max((exc.lineno or 1) - 1, 0))
+        return None
+
+    def variables_used(self, text: str, expression: bool = False) -> set[str]:
+        """Names `text` reads from the variables (not globals); empty if it does not parse."""
+        try:
+            tree = self._parse_expression(text) if expression else self._env.parse(text)
+        except jinja2.TemplateSyntaxError:
+            return set()
+        return set(meta.find_undeclared_variables(tree)) - set(self._env.globals)
+
+    def _parse_expression(self, text: str) -> nodes.Template:
+        parser = Parser(self._env, text, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            parser.fail(f"unexpected {parser.stream.current.type!r} after the expression")
+        return nodes.Template([nodes.Output([expr], lineno=1)], lineno=1)
+
+    def _compile_raw(self, text: str, expression: bool) -> jinja2.Template:
+        if expression:
+            return self._env.from_string(self._parse_expression(text))
+        return self._env.from_string(text)
+
+    def _compile(self, text: str, cache: dict[str, jinja2.Template], pos: Position | None,
+                 *, expression: bool) -> jinja2.Template:
+        template = cache.get(text)
+        if template is None:
+            try:
+                template = self._compile_raw(text, expression)
+            except jinja2.TemplateSyntaxError as exc:
+                message, hint = _error_message(exc, expression)
+                raise _SyntaxFailure(message, _at(pos, exc.lineno or 1), hint) from None
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[text] = template
+        return template
+
+    def _context(self, template: jinja2.Template, variables: Mapping[str, Any]) -> Context:
+        scope: ChainMap[str, Any] = ChainMap(variables, self._env.globals)  # type: ignore[arg-type]
+        return template.new_context(scope, shared=True)  # type: ignore[arg-type]
+
+    def _run(self, template: jinja2.Template, variables: Mapping[str, Any],
+             pos: Position | None) -> Any:
+        try:
+            result = _concat(template.root_render_func(self._context(template, variables)))
+            return _finalize(result)
+        except TemplateError as exc:
+            raise TemplateError(exc.message, exc.pos or pos, exc.hint) from None
+        except Exception as exc:  # any failure inside user Jinja becomes a positioned error
+            raise self._error(exc, pos, template) from None
+
+    def _error(self, exc: Exception, pos: Position | None, template: jinja2.Template | None,
+               *, line_from_exc: bool = False) -> TemplateError:
+        message, hint = _error_message(exc)
+        if line_from_exc and isinstance(exc, jinja2.TemplateSyntaxError):
+            lineno = exc.lineno or 1
+        else:
+            lineno = _jinja_lineno(exc.__traceback__, template)
+        return TemplateError(message, _at(pos, lineno), hint)
+
+    def _file_env(self, trim_blocks: bool, lstrip_blocks: bool) -> _Environment:
+        key = (trim_blocks, lstrip_blocks)
+        env = self._file_envs.get(key)
+        if env is None:
+            overlay = self._env.overlay(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks,
+                                        keep_trailing_newline=True)
+            assert isinstance(overlay, _Environment)
+            env = overlay
+            env.escape_backslashes = False
+            self._file_envs[key] = env
+        return env
+
+
+def _is_single_expression(text: str) -> bool:
+    """True for ``{{ expr }}`` with nothing around it (a deprecated `when` form)."""
+    return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1
