@@ -1,0 +1,303 @@
+"""Static checks of task lists: tasks, blocks, handlers, and the task files they import.
+
+Takes: a list of task nodes as loaded (`YamlMap`s with positions) and the `Scope` they
+sit in (file, playbook directory, task or handler, the play's handler names). Gives:
+`Diagnostic`s — schema problems, `not-built` keywords, `loop-and-with`, the action
+checks of `checks_actions`, `unknown-module`, module arguments (`checks_args`), Jinja
+syntax (`checks_jinja`), `unknown-handler`, `missing-file`, `import-cycle` — with
+positions in the file each node comes from. Raises: nothing.
+
+`import_tasks` and `include_tasks` files are checked too, once per (file, scope), in
+the context of the importing play; an import cycle is an error, an include cycle is
+legitimate (a recursive include with a `when`) and simply not followed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from miniplay.checks_actions import Action, find_action
+from miniplay.checks_args import check_args, unknown_option_hint
+from miniplay.checks_files import Scope, Sources, missing, real, resolve
+from miniplay.checks_jinja import CONDITION_KEYS, JinjaChecker, is_template
+from miniplay.keywords import HANDLER_KEYWORDS, NOT_BUILT, TASK_KEYWORDS, is_loop_keyword
+from miniplay.loader import YamlMap, YamlSeq
+from miniplay.paths import modules_dir
+from miniplay.schema import (
+    CHILD_LISTS,
+    Diagnostic,
+    NodeValidator,
+    SchemaSet,
+    describe,
+    did_you_mean,
+    error,
+)
+
+BARE_ARGS = {"assert": frozenset({"that"}), "debug": frozenset({"var"})}
+TASK_FILES = frozenset({"import_tasks", "include_tasks"})
+NOT_BUILT_ACTIONS = {
+    "include_role": "roles are not built yet; use include_tasks",
+    "import_role": "roles are not built yet; use import_tasks",
+}
+
+
+def not_built(node: YamlMap) -> list[Diagnostic]:
+    """A `not-built` error for each keyword miniplay refuses rather than ignores."""
+    return [error("not-built", f"miniplay does not run `{key}` yet", node.key_pos.get(key),
+                  NOT_BUILT[key]) for key in node if key in NOT_BUILT]
+
+
+def names_of(value: Any) -> list[str]:
+    """A `notify`/`listen` value as a list of names (string or list of strings)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+class TaskChecker:
+    """Checks task lists; owns the caches that make a 1,000-task file quick."""
+
+    def __init__(self, schemas: SchemaSet, jinja: JinjaChecker, sources: Sources) -> None:
+        self.schemas = schemas
+        self.jinja = jinja
+        self.sources = sources
+        self.builtin = schemas.builtin_modules() | frozenset(
+            path.stem for path in modules_dir().glob("*.py") if not path.stem.startswith("_"))
+        self._done: set[tuple[str, str, frozenset[str] | None]] = set()
+        self._modules: dict[Path, frozenset[str]] = {}
+        self._schemas: dict[tuple[str, Path | None], NodeValidator | None] = {}
+
+    def modules(self, scope: Scope) -> frozenset[str]:
+        """Module names known to tasks of `scope`: built-in and `library/`."""
+        known = self._modules.get(scope.base)
+        if known is None:
+            known = self._modules[scope.base] = self.builtin | self.sources.library(scope.base)
+        return known
+
+    def module_schema(self, module: str, scope: Scope | None) -> NodeValidator | None:
+        """The argument validator of `module` (a `library/` schema wins), if any."""
+        key = (module, scope.base if scope is not None else None)
+        if key not in self._schemas:
+            self._schemas[key] = self.schemas.module_schema(self._schema_path(module, scope))
+        return self._schemas[key]
+
+    def check_nodes(self, items: Any, scope: Scope) -> list[Diagnostic]:
+        """Every task and block in the list `items`, depth first."""
+        if not isinstance(items, YamlSeq):
+            return []
+        found: list[Diagnostic] = []
+        for index, node in enumerate(items):
+            if not isinstance(node, YamlMap):
+                found.append(error("schema", f"a {scope.kind} must be a mapping, got "
+                                   f"{_words(node)}", items.pos_of(index)))
+            elif "block" in node:
+                found += self.check_block(node, scope)
+            else:
+                found += self.check_task(node, scope)
+        return found
+
+    def check_block(self, node: YamlMap, scope: Scope) -> list[Diagnostic]:
+        """A block's own keywords, then its block/rescue/always tasks."""
+        found = self.schemas.check_node("block", node) + not_built(node)
+        found += self.keyword_templates(node)
+        found += self.check_notify(node, scope)
+        for key in ("block", "rescue", "always"):
+            found += self.check_nodes(node.get(key), scope)
+        return found
+
+    def check_task(self, node: YamlMap, scope: Scope) -> list[Diagnostic]:
+        """One task or handler: keywords, action, arguments, templates, notify, files."""
+        found = self.schemas.check_node(scope.kind, node) + not_built(node)
+        found += _loops(node)
+        keywords = HANDLER_KEYWORDS if scope.kind == "handler" else TASK_KEYWORDS
+        modules = self.modules(scope)
+        action, problems = find_action(node, keywords, modules)
+        found += problems
+        found += self.keyword_templates(node, skip=action.key if action else None)
+        if action is not None:
+            found += self.check_action(action, node, scope, modules)
+        found += self.check_notify(node, scope)
+        return found
+
+    def keyword_templates(self, node: YamlMap, skip: str | None = None) -> list[Diagnostic]:
+        """Jinja syntax in every keyword value of `node` except child lists and `skip`."""
+        found: list[Diagnostic] = []
+        for key, value in node.items():
+            if key in CHILD_LISTS or key == skip:
+                continue
+            if isinstance(value, str | YamlMap | YamlSeq):
+                found += self.jinja.scan(value, str(key), node.pos_of(key),
+                                         key in CONDITION_KEYS)
+        return found
+
+    def check_action(self, action: Action, node: YamlMap, scope: Scope,
+                     modules: frozenset[str]) -> list[Diagnostic]:
+        """Unknown or unbuilt module, arguments, templates in them, task files."""
+        key_pos = node.key_pos.get(action.key, action.pos)
+        if action.module in NOT_BUILT_ACTIONS:
+            return [error("not-built", f"miniplay does not run `{action.module}` yet",
+                          key_pos, NOT_BUILT_ACTIONS[action.module])]
+        if action.module not in modules:
+            return [error("unknown-module", f"couldn't resolve module/action "
+                          f"'{action.module}'", key_pos, _module_hint(action.module, modules))]
+        found = self.action_templates(action, node)
+        if "async" in node:
+            found += self.check_async(action, node)
+        if not action.dynamic:
+            found += self.check_arguments(action, scope)
+        if action.module in TASK_FILES:
+            found += self.check_task_file(action, scope)
+        return found
+
+    def action_templates(self, action: Action, node: YamlMap) -> list[Diagnostic]:
+        """Jinja syntax in the action's value; `assert.that`/`debug.var` are expressions."""
+        bare = BARE_ARGS.get(action.module, frozenset())
+        value = node[action.key]
+        if not isinstance(value, YamlMap):
+            return self.jinja.scan(value, action.module, action.pos)
+        found: list[Diagnostic] = []
+        for key, item in value.items():
+            found += self.jinja.scan(item, f"{action.module}.{key}", value.pos_of(key),
+                                     key in bare)
+        return found
+
+    def check_async(self, action: Action, node: YamlMap) -> list[Diagnostic]:
+        """`async` on an action that only runs on the controller fails at run time."""
+        schema = self.module_schema(action.module, None)
+        if schema is None or schema.schema.get("x-supports-async", True):
+            return []
+        return [error("async-unsupported", f"this action ({action.module}) does not support "
+                      "async", node.key_pos.get("async"), "remove `async`/`poll` from this task")]
+
+    def check_arguments(self, action: Action, scope: Scope) -> list[Diagnostic]:
+        """The module's arguments against its schema (when it has one)."""
+        schema = self.module_schema(action.module, scope)
+        if schema is None:
+            return []
+        found = check_args(action.module, action.args, action.source, action.pos, schema)
+        return [_with_options_hint(diag, schema.schema) for diag in found]
+
+    def _schema_path(self, module: str, scope: Scope | None) -> Path:
+        if scope is not None and module in self.sources.library(scope.base):
+            return scope.base / "library" / f"{module}.schema.json"
+        return self.schemas.root / "modules" / f"{module}.schema.json"
+
+    def check_task_file(self, action: Action, scope: Scope) -> list[Diagnostic]:
+        """`import_tasks`/`include_tasks`: the file exists, and its tasks are checked."""
+        name = action.args.get("file", action.args.get("_raw_params"))
+        if not isinstance(name, str) or is_template(name):
+            return []
+        path = resolve(name, scope)
+        if path is None:
+            return [missing(action.module, name, action.pos, scope)]
+        identity = real(path)
+        if identity in scope.chain or identity == real(scope.file):
+            if action.module == "include_tasks":
+                return []
+            return [error("import-cycle", f"import_tasks cycle: {name} imports itself "
+                          "(directly or through other files)", action.pos,
+                          "use include_tasks with a `when` for recursion")]
+        return self.check_task_file_content(path, scope.inside(path, identity))
+
+    def check_task_file_content(self, path: str, scope: Scope) -> list[Diagnostic]:
+        """The tasks of a task file, checked once per (file, kind, handlers)."""
+        key = (real(path), scope.kind, scope.handlers)
+        if key in self._done:
+            return []
+        self._done.add(key)
+        data, problem = self.sources.load(path)
+        if problem is not None:
+            return [problem]
+        if data is not None and not isinstance(data, YamlSeq):
+            return [error("schema", f"a task file must be a list of tasks, got {_words(data)}",
+                          getattr(data, "pos", None))]
+        return self.check_nodes(data, scope)
+
+    def check_notify(self, node: YamlMap, scope: Scope) -> list[Diagnostic]:
+        """Each `notify` name must be a handler's name or `listen` topic in the play."""
+        if scope.handlers is None or "notify" not in node:
+            return []
+        value = node["notify"]
+        found: list[Diagnostic] = []
+        for index, name in enumerate(names_of(value)):
+            if is_template(name) or name in scope.handlers:
+                continue
+            pos = value.pos_of(index) if isinstance(value, YamlSeq) else node.pos_of("notify")
+            found.append(error("unknown-handler", f"notify names no handler: '{name}' is "
+                               "neither a handler name nor a listen topic in this play", pos,
+                               did_you_mean(name, scope.handlers, 0.6)))
+        return found
+
+
+def collect_handlers(checker: TaskChecker, items: Any, scope: Scope) -> frozenset[str] | None:
+    """Names and `listen` topics of the handlers under `items` (None: not knowable)."""
+    names: set[str] = set()
+    for node in items if isinstance(items, YamlSeq) else ():
+        if not isinstance(node, YamlMap):
+            continue
+        inner = _inner_handlers(checker, node, scope)
+        if inner is None:
+            return None
+        names |= inner
+    return frozenset(names)
+
+
+def _inner_handlers(checker: TaskChecker, node: YamlMap, scope: Scope) -> set[str] | None:
+    if "block" in node:
+        parts = [collect_handlers(checker, node.get(key), scope)
+                 for key in ("block", "rescue", "always")]
+        return None if any(part is None for part in parts) else set().union(*parts)  # type: ignore[arg-type]
+    names = set(names_of(node.get("name"))) | set(names_of(node.get("listen")))
+    if any(is_template(name) for name in names):
+        return None
+    file = _task_file(node)
+    if file is None:
+        return names
+    path = resolve(file, scope) if not is_template(file) else None
+    if path is None or real(path) in scope.chain:
+        return names if not is_template(file) else None
+    data, _ = checker.sources.load(path)
+    inner = collect_handlers(checker, data, scope.inside(path, real(path)))
+    return None if inner is None else names | inner
+
+
+def _task_file(node: YamlMap) -> str | None:
+    for key in node:
+        if isinstance(key, str) and key.rsplit(".", 1)[-1] in TASK_FILES:
+            value = node[key]
+            if isinstance(value, str):
+                return value.split()[0] if value.split() else None
+            if isinstance(value, YamlMap) and isinstance(value.get("file"), str):
+                return str(value["file"])
+    return None
+
+
+def _loops(node: YamlMap) -> list[Diagnostic]:
+    loops = [key for key in node if isinstance(key, str) and is_loop_keyword(key)]
+    if len(loops) < 2:
+        return []
+    return [error("loop-and-with", f"duplicate loop in task: {loops[1]}",
+                  node.key_pos.get(loops[1]), f"use one loop keyword: `loop` (or the older "
+                  f"`with_*`), not both `{loops[0]}` and `{loops[1]}`")]
+
+
+def _module_hint(module: str, modules: Iterable[str]) -> str:
+    close = did_you_mean(module, modules)
+    if close:
+        return close
+    return f"add library/{module}.py beside the playbook, or use one of miniplay's modules"
+
+
+def _with_options_hint(diag: Diagnostic, spec: Any) -> Diagnostic:
+    if diag.hint is not None or not diag.message.startswith("unknown "):
+        return diag
+    return replace(diag, hint=unknown_option_hint("", spec))
+
+
+def _words(value: Any) -> str:
+    return describe(value)
