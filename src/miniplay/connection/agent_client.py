@@ -24,7 +24,7 @@ import itertools
 import json
 import shlex
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
@@ -92,12 +92,12 @@ class AgentClient:
     """Multiplexes requests to one agent over one stream pair.
 
     Create it inside a running event loop: it starts a reader task at once. `diagnostics`
-    (optional) is called when the stream ends, to add e.g. the agent's stderr to the
-    `HostUnreachable` message.
+    (optional) is awaited when the stream ends unexpectedly, to add e.g. the agent's
+    stderr to the `HostUnreachable` message.
     """
 
     def __init__(self, reader: FrameReader, writer: FrameWriter, host: str = "",
-                 diagnostics: Callable[[], str] | None = None) -> None:
+                 diagnostics: Callable[[], Awaitable[str]] | None = None) -> None:
         self.host = host
         self._writer = writer
         self._diagnostics = diagnostics
@@ -122,6 +122,10 @@ class AgentClient:
             return await future
         finally:
             self._pending.pop(rid, None)
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()  # retrieved: it was raised, or superseded by another
 
     async def hello(self) -> JSON:
         """The agent's Python version, pid and home directory."""
@@ -134,7 +138,7 @@ class AgentClient:
         source = base64.b64encode(request.source).decode("ascii")
         first = digest not in self._known
         self._known.add(digest)  # frames arrive in order: later runs find it cached
-        reply = await self.request("run", **fields, source=source if first else None)
+        reply = await self.request("run", **fields, **({"source": source} if first else {}))
         if reply.get("need_source"):
             reply = await self.request("run", **fields, source=source)
         if "error" in reply:
@@ -178,6 +182,9 @@ class AgentClient:
                 self._writer.write(data)
                 await self._writer.drain()
         except (OSError, RuntimeError, EOFError) as exc:
+            # the reader sees the end too, and gathers diagnostics: prefer its account
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._reader), timeout=2)
             self._fail_all(f"lost the agent: {exc}")
             raise HostUnreachable(self._lost or str(exc)) from exc
 
@@ -193,6 +200,9 @@ class AgentClient:
             reason = "the agent exited"
         except (OSError, EOFError, ValueError) as exc:
             reason = f"lost the agent: {exc}"
+        if self._lost is None and self._diagnostics is not None:
+            with contextlib.suppress(Exception):
+                reason = f"{reason}\n{await self._diagnostics()}".strip()
         self._fail_all(reason)
 
     def _dispatch(self, line: bytes) -> None:
@@ -205,9 +215,7 @@ class AgentClient:
 
     def _fail_all(self, reason: str) -> None:
         if self._lost is None:
-            extra = self._diagnostics() if self._diagnostics else ""
-            where = f"{self.host}: " if self.host else ""
-            self._lost = f"{where}{reason}" + (f"\n{extra}" if extra else "")
+            self._lost = f"{self.host}: {reason}" if self.host else reason
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(HostUnreachable(self._lost))

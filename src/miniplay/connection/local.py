@@ -103,5 +103,9 @@ class LocalConnection:
             while chunk := await stream.read(4096):
                 self._stderr = (self._stderr + chunk)[-STDERR_KEPT:]
 
-    def _stderr_text(self) -> str:
+    async def _stderr_text(self) -> str:
+        """What the agent printed on stderr (it has exited: wait a moment for the rest)."""
+        if self._stderr_task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._stderr_task), timeout=1)
         return self._stderr.decode("utf-8", "replace").strip()
