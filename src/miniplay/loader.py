@@ -287,12 +287,7 @@ def loads(text: str, path: str = "<string>") -> Any:
     try:
         node = _yaml().compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Position(path, mark.line + 1, mark.column + 1) if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
-        raise YamlError(f"YAML syntax error: {problem}", pos, _syntax_hint(problem)) from None
+        raise _syntax_error(exc, text, path) from None
     except YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", Position(path, 1, 1)) from None
     except ValueError as exc:  # e.g. bad integers from explicit tags
@@ -305,13 +300,31 @@ def loads(text: str, path: str = "<string>") -> Any:
         raise YamlError(f"YAML error: {exc}", Position(path, 1, 1)) from None
 
 
-def _syntax_hint(problem: str) -> str | None:
+def _syntax_error(exc: MarkedYAMLError, text: str, path: str) -> YamlError:
+    """A positioned error for a YAML syntax problem, with where its context began."""
+    mark = exc.problem_mark or exc.context_mark
+    pos = Position(path, mark.line + 1, mark.column + 1) if mark is not None else None
+    problem = exc.problem or exc.context or "invalid YAML"
+    context = exc.context_mark
+    if exc.context and exc.problem:
+        where = ""
+        if context is not None and (mark is None or context.line != mark.line):
+            where = f" started at line {context.line + 1}, column {context.column + 1}"
+        problem = f"{exc.problem} ({exc.context}{where})"
+    line = text.splitlines()[mark.line] if mark is not None and mark.line < len(
+        text.splitlines()) else ""
+    return YamlError(f"YAML syntax error: {problem}", pos, _syntax_hint(problem, line))
+
+
+def _syntax_hint(problem: str, line: str) -> str | None:
+    if "\t" in line or "\t" in problem:
+        return "YAML does not allow tabs for indentation; use spaces"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted"
-    if "found character '\\t'" in problem or "\\t" in problem:
-        return "YAML does not allow tabs for indentation; use spaces"
-    if "{" in problem or "found unexpected" in problem:
+    if "{{" in line:
         return 'a value starting with "{{" must be quoted: "{{ var }}"'
+    if "quoted scalar" in problem:
+        return "a quoted string is not closed"
     return None
 
 

@@ -1,0 +1,221 @@
+"""Running playbooks through the real CLI on local hosts: output, exit codes, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+REPO = Path(__file__).resolve().parents[2]
+VOLATILE = [
+    (re.compile(r'"(start|end)": "[^"]*"'), r'"\1": "<time>"'),
+    (re.compile(r'"delta": "[^"]*"'), '"delta": "<delta>"'),
+    (re.compile(r"j\d+\.\d+"), "<jid>"),
+    (re.compile(r'"(id)": "[0-9a-f-]{36}"'), r'"\1": "<uuid>"'),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z"), "<iso>"),
+]
+
+
+def normalise(text: str, tmp_path: Path) -> str:
+    text = text.replace(str(tmp_path), "<tmp>").replace(str(REPO), "<repo>")
+    for pattern, replacement in VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def miniplay(*args: str, cwd: Path | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "miniplay", *args], capture_output=True,
+                          text=True, cwd=cwd, env=full_env, timeout=120, check=False)
+
+
+def local_inventory(tmp_path: Path, hosts: list[str]) -> str:
+    path = tmp_path / "inventory.ini"
+    lines = [f"{h} ansible_connection=local ansible_python_interpreter={sys.executable}"
+             for h in hosts]
+    path.write_text("[web]\n" + "\n".join(lines) + "\n")
+    return str(path)
+
+
+def playbook(tmp_path: Path, text: str, name: str = "site.yml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_example_site_runs_from_another_directory(tmp_path: Path,
+                                                  snapshot: SnapshotAssertion) -> None:
+    done = miniplay(str(REPO / "examples" / "site.yml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = re.sub(r"from \S+ running", "from <host> running", done.stdout)
+    assert normalise(text, tmp_path) == snapshot
+
+
+def test_one_host_fails_and_leaves_the_play(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+    inv = local_inventory(tmp_path, ["web1", "web2", "web3"])
+    book = playbook(tmp_path, """
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: fail on web2
+      fail:
+        msg: "web2 is broken"
+      when: inventory_hostname == 'web2'
+    - name: after
+      debug:
+        msg: "{{ ansible_play_hosts }}"
+""")
+    done = miniplay(book, "-i", inv)
+    assert done.returncode == 2
+    assert normalise(done.stdout, tmp_path) == snapshot
+
+
+def test_json_output(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+    inv = local_inventory(tmp_path, ["web1", "web2"])
+    book = playbook(tmp_path, """
+- name: J
+  hosts: web
+  gather_facts: false
+  tasks:
+    - name: cmd
+      command: echo hi
+      register: out
+    - name: skip
+      debug: msg=x
+      when: false
+    - name: items
+      debug:
+        msg: "{{ item }}"
+      loop: [1, 2]
+""")
+    done = miniplay(book, "-i", inv, "-o", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["stats"]["web1"]["ok"] == 2
+    assert normalise(done.stdout, tmp_path) == snapshot
+
+
+def test_hosts_run_concurrently(tmp_path: Path) -> None:
+    inv = local_inventory(tmp_path, [f"h{i}" for i in range(5)])
+    book = playbook(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                              "    - command: sleep 2\n")
+
+    def wall(forks: str) -> float:
+        start = time.monotonic()
+        done = miniplay(book, "-i", inv, "-f", forks)
+        assert done.returncode == 0, done.stderr
+        return time.monotonic() - start
+
+    parallel, serial = wall("5"), wall("1")
+    assert parallel < serial / 2, (parallel, serial)
+
+
+def test_host_data_is_never_templated(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    payload = "{{ lookup('pipe', 'touch " + str(marker) + "') }}"
+    (tmp_path / "payload.txt").write_text(payload)
+    book = playbook(tmp_path, f"""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: cat {tmp_path}/payload.txt
+      register: out
+    - debug:
+        msg: "got {{{{ out.stdout }}}}"
+    - set_fact:
+        copied: "{{{{ out.stdout }}}}"
+        wrapped: "x {{{{ out.stdout }}}}"
+        parsed: "{{{{ ('{{\\"k\\": \\"' ~ 'v' ~ '\\"}}') | from_json }}}}"
+    - debug:
+        msg: "{{{{ copied }}}} {{{{ wrapped }}}}"
+    - assert:
+        that:
+          - copied == out.stdout
+          - wrapped == 'x ' ~ out.stdout
+""")
+    done = miniplay(book)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not marker.exists()
+    assert payload in done.stdout
+
+
+def test_undefined_variable_names_variable_and_position(tmp_path: Path) -> None:
+    book = playbook(tmp_path, """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug:
+        msg: "{{ nosuch }}"
+""")
+    done = miniplay(book)
+    assert done.returncode == 2
+    assert "'nosuch' is undefined" in done.stdout
+
+
+def test_not_built_keyword_is_refused_before_anything_runs(tmp_path: Path,
+                                                           snapshot: SnapshotAssertion) -> None:
+    marker = tmp_path / "ran"
+    book = playbook(tmp_path, f"""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: touch {marker}
+- hosts: localhost
+  serial: 2
+  gather_facts: false
+  tasks:
+    - debug: msg=hi
+""")
+    done = miniplay(book)
+    assert done.returncode == 4
+    assert not marker.exists()
+    assert normalise(done.stderr, tmp_path) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["missing.yml"], 1),
+        (["site.yml", "--forks", "0"], 5),
+        (["site.yml", "--bogus"], 5),
+        (["site.yml", "-e", "@nofile.yml"], 1),
+    ],
+)
+def test_exit_codes(tmp_path: Path, args: list[str], code: int) -> None:
+    playbook(tmp_path, "- hosts: localhost\n  gather_facts: false\n  tasks: []\n")
+    done = miniplay(*args, cwd=tmp_path)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_syntax_check_and_parse_errors(tmp_path: Path) -> None:
+    good = playbook(tmp_path, "- hosts: localhost\n  tasks:\n    - ping:\n")
+    done = miniplay(good, "--syntax-check")
+    assert done.returncode == 0
+    assert f"playbook: {good}" in done.stdout
+    bad = playbook(tmp_path, "- hosts: localhost\n  tasks:\n    - comand: ls\n", "bad.yml")
+    done = miniplay(bad)
+    assert done.returncode == 4
+    assert "bad.yml:3:7" in done.stderr
+
+
+def test_extra_vars_beat_set_fact(tmp_path: Path) -> None:
+    book = playbook(tmp_path, """
+- hosts: localhost
+  gather_facts: false
+  vars: {x: play}
+  tasks:
+    - set_fact: {x: fact}
+    - assert: {that: "x == 'extra'"}
+    - assert: {that: "n == '5'"}
+""")
+    done = miniplay(book, "-e", "x=extra", "-e", "n=5")
+    assert done.returncode == 0, done.stdout
