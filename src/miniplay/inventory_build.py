@@ -234,7 +234,10 @@ def _range_items(body: str) -> list[str]:
         if first > last:
             raise ValueError("host range must have begin <= end")
         return list(letters[first : last + 1 : step])
-    return [str(n).zfill(width) for n in range(_int_bound(begin), _int_bound(end) + 1, step)]
+    first_number, last_number = _int_bound(begin), _int_bound(end)
+    if first_number > last_number:
+        raise ValueError("host range must have begin <= end")
+    return [str(n).zfill(width) for n in range(first_number, last_number + 1, step)]
 
 
 def _int_bound(text: str) -> int:

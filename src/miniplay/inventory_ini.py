@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from miniplay.errors import InventoryError, Position
+from miniplay.errors import InventoryError, Position, source_line
 from miniplay.inventory_build import UNGROUPED, InventoryBuilder, expand_hostname, split_port
 
 _SECTION = re.compile(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$")
@@ -97,7 +97,8 @@ class _IniParser:
                 self.fail(f"Expected key=value, got: {line}",
                           f"lines under [{self.group}:vars] are variables: name=value")
             self._set(lambda: self.builder.set_group_var(self.group, key.strip(),
-                                                          parse_value(value.strip())))
+                                                          parse_value(value.strip())),
+                      "ansible_group_priority is a whole number; higher wins among siblings")
         else:
             self._child(line)
 
@@ -114,13 +115,14 @@ class _IniParser:
         waiting.parents.append(self.group)
 
     def _add_child(self, parent: str, child: str) -> None:
-        self._set(lambda: self.builder.add_child(parent, child))
+        self._set(lambda: self.builder.add_child(parent, child),
+                  "a group cannot contain itself, directly or through its children")
 
-    def _set(self, action: Callable[[], None]) -> None:
+    def _set(self, action: Callable[[], None], hint: str | None = None) -> None:
         try:
             action()
         except ValueError as exc:
-            self.fail(str(exc))
+            self.fail(str(exc), hint)
 
     def _hosts(self, line: str) -> None:
         try:
@@ -153,9 +155,17 @@ class _IniParser:
     def _host_var(self, token: str) -> tuple[str, Any]:
         key, sep, value = token.partition("=")
         if not sep:
+            self._point_at(token)
             self.fail(f"Expected key=value host variable assignment, got: {token}",
                       "host variables are name=value; quote values that contain spaces")
         return key, parse_value(value)
+
+    def _point_at(self, text: str) -> None:
+        """Move the error column to where `text` first appears after the host name."""
+        line = source_line(self.pos) or ""
+        found = line.find(text, line.find(" ") + 1)
+        if found >= 0:
+            self.pos = Position(self.pos.file, self.pos.line, found + 1)
 
     def _check_pending(self) -> None:
         for name, waiting in self.pending.items():

@@ -73,16 +73,17 @@ def _describe(
         container: Any = error.instance
         extra = [key for key in container if key not in ("hosts", "vars", "children")]
         return (f"unknown key '{extra[0]}' in group '{steps[-1]}'" if steps else
-                f"unknown key '{extra[0]}'", _at(container, extra[0], path),
+                f"unknown key '{extra[0]}'", _key_pos(container, extra[0], path),
                 f"a group may only have {_SECTIONS}; hosts go under hosts:")
-    if error.validator == "propertyNames":
+    if "propertyNames" in error.schema_path:
         container = walk_node(data, steps)
         return (f"name {error.instance!r} in {where} must be a non-empty string",
                 _key_pos(container, error.instance, path), "quote it: \"10\": or '10':")
     if error.validator == "type":
-        expected = " or ".join(_TYPE_WORDS[t] for t in _types(error.validator_value))
+        words = [_TYPE_WORDS[t] for t in _types(error.validator_value)]
+        expected = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
         return (f"{where} must be {expected}, not {_TYPE_WORDS[_json_type(error.instance)]}",
-                pos, None)
+                pos, _SHAPES.get(str(steps[-1]) if steps else "", _SHAPES["group"]))
     return f"{where}: {error.message}", pos, None
 
 
@@ -100,7 +101,14 @@ def _key_pos(container: Any, key: Any, path: str) -> Position:
     return found if isinstance(found, Position) else _at(container, None, path)
 
 
-_TYPE_WORDS = {"object": "a mapping", "null": "empty", "string": "a string",
+_SHAPES = {
+    "hosts": "write hosts as a mapping: hosts: {web1: , web2: {ansible_port: 2222}}",
+    "vars": "write vars as a mapping: vars: {name: value}",
+    "children": "write children as a mapping of groups: children: {web: , db: {hosts: ...}}",
+    "group": "a group is a mapping with hosts:, vars: and children:, or empty",
+}
+
+_TYPE_WORDS = {"object": "a mapping", "null": "empty (null)", "string": "a string",
                "array": "a list", "number": "a number", "integer": "an integer",
                "boolean": "a boolean"}
 
