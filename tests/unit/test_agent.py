@@ -113,7 +113,7 @@ def test_environment_reaches_module(agent: Agent) -> None:
 
 
 def test_overlapping_requests_are_answered_by_id(agent: Agent) -> None:
-    slow = b"import json, time\ntime.sleep(0.4)\nprint(json.dumps({'who': 'slow'}))\n"
+    slow = b"import json, time\ntime.sleep(1)\nprint(json.dumps({'who': 'slow'}))\n"
     fast = b"import json\nprint(json.dumps({'who': 'fast'}))\n"
     started = time.monotonic()
     agent.send(**agent.run_frame(slow, rid=1))
@@ -122,7 +122,7 @@ def test_overlapping_requests_are_answered_by_id(agent: Agent) -> None:
     replies = [agent.recv() for _ in range(3)]
     assert replies[0] == {"id": 3, "result": {"who": "fast"}}
     assert {r["id"] for r in replies[1:]} == {1, 2}
-    assert time.monotonic() - started < 0.75  # the two slow ones ran at the same time
+    assert time.monotonic() - started < 1.9  # the two slow ones ran at the same time
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_hung_module_times_out_and_its_group_dies(agent: Agent, tmp_path: Path) 
               b"p.wait()\n" % str(pidfile).encode())
     started = time.monotonic()
     result = agent.run(source, timeout=0.5)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 3
     assert result == {"failed": True, "msg": "Task failed: Timed out after 0.5 second(s).",
                       "timedout": {"period": 0.5}}
     sleeper = int(pidfile.read_text())

@@ -193,6 +193,8 @@ class AgentClient:
         try:
             while chunk := await reader.read(CHUNK):
                 buffer += chunk
+                if b"\n" not in chunk:
+                    continue
                 *lines, rest = bytes(buffer).split(b"\n")
                 buffer = bytearray(rest)
                 for line in lines:

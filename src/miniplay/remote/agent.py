@@ -180,6 +180,9 @@ def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str) -> NoReturn:
         args_path = os.path.join(workdir, f"args-{os.getpid()}.json")
         write_file(args_path, spec.args_json.encode("utf-8"), 0o600)
         argv = [path] if spec.module.source.startswith(b"#!") else [sys.executable, path]
+        for name in ("SIGPIPE", "SIGXFSZ"):  # Python ignores these; programs expect defaults
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
         os.execv(argv[0], [*argv, args_path])
     except BaseException:
         os.write(2, traceback.format_exc().encode("utf-8", "replace"))
@@ -321,7 +324,8 @@ def job_wrapper(spec: Spec, number: int, notify: int) -> NoReturn:
     except BaseException:
         os.write(notify, json.dumps({"error": traceback.format_exc()}).encode("utf-8"))
         os._exit(1)
-    os.write(notify, json.dumps({"ansible_job_id": jid, "results_file": path}).encode("utf-8"))
+    with contextlib.suppress(OSError):  # the agent may be gone already: run the job anyway
+        os.write(notify, json.dumps({"ansible_job_id": jid, "results_file": path}).encode())
     detach()
     workdir = tempfile.mkdtemp(prefix="miniplay-job-")
     try:
@@ -437,10 +441,12 @@ class Agent:
             self.running = False
             return
         self.inbuf += data
-        while self.running and b"\n" in self.inbuf:
-            line, _, rest = bytes(self.inbuf).partition(b"\n")
-            self.inbuf = bytearray(rest)
-            if line.strip():
+        if b"\n" not in data:
+            return
+        *lines, rest = bytes(self.inbuf).split(b"\n")
+        self.inbuf = bytearray(rest)
+        for line in lines:
+            if self.running and line.strip():
                 self.handle(line)
 
     def handle(self, line: bytes) -> None:
