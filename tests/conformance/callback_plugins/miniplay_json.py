@@ -18,6 +18,8 @@ and the conformance harness must not depend on a collection. This is written fro
 callback API, not copied. Failed results get ``failed: true`` and skipped results
 ``skipped: true`` (ansible strips both flags before callbacks see a result); loop
 results keep their per-item ``results`` list; handler tasks get their own entries.
+One deliberate difference from ansible.posix: ansible announces a ``meta`` task once per
+host; consecutive starts of the same task are recorded as one entry.
 
 Load it with ANSIBLE_CALLBACK_PLUGINS=<this dir> ANSIBLE_STDOUT_CALLBACK=miniplay_json.
 """
@@ -67,6 +69,9 @@ class CallbackModule(CallbackBase):  # type: ignore[misc]
         self.plays.append({"play": info, "tasks": []})
 
     def _new_task(self, task: Any) -> None:
+        tasks = self.plays[-1]["tasks"]
+        if tasks and tasks[-1]["task"]["id"] == str(task._uuid):
+            return  # a meta task is "started" once per host: record it once
         info = {
             "name": task.get_name(),
             "id": str(task._uuid),
