@@ -16,7 +16,7 @@ from miniplay.connection.base import ModuleRequest
 from miniplay.errors import HostUnreachable
 
 ECHO = b"import json, sys\nprint(json.dumps({'x': json.load(sys.stdin).get('x')}))\n"
-SLEEP = b"import time\ntime.sleep(30)\n"
+SLEEP = b"import time\ntime.sleep(3)\n"
 
 
 class CountingWriter:
