@@ -63,7 +63,8 @@ class Spec:
         args["_ansible_check_mode"] = bool(frame.get("check_mode"))
         args["_ansible_diff"] = bool(frame.get("diff"))
         args["_ansible_no_log"] = bool(frame.get("no_log"))
-        args["_ansible_module_name"] = module.name
+        # the frame names the module: a cached source may be shared (shell.py -> command.py)
+        args["_ansible_module_name"] = str(frame.get("module") or module.name)
         self.args_json = json.dumps(args)
         self.env = {str(k): str(v) for k, v in (frame.get("environment") or {}).items()}
         self.timeout: float | None = frame.get("timeout")
