@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from miniplay.checks_jinja import is_template
 from miniplay.errors import Position
 from miniplay.loader import YamlMap
 from miniplay.schema import Diagnostic, NodeValidator, did_you_mean, error, explain
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _TRUE = frozenset({"yes", "true", "on", "1", "y"})
 _FALSE = frozenset({"no", "false", "off", "0", "n"})
@@ -96,7 +97,9 @@ def check_args(module: str, args: Mapping[str, Any], source: Any, pos: Position,
     found += explain(others, named, f"{module} option", spec.get("properties", {}))
     found += _exclusive(module, named, spec)
     found += _one_of(module, named, spec)
-    return [replace(d, rule=_rule(d), pos=d.pos or pos) for d in found]
+    return [replace(d, rule=_rule(d), pos=d.pos or pos,
+                    message=d.message.replace(f"`{RAW}`", "the free-form text"))
+            for d in found]
 
 
 def _rule(diag: Diagnostic) -> str:

@@ -290,6 +290,8 @@ def _module_hint(module: str, modules: Iterable[str]) -> str:
     close = did_you_mean(module, modules)
     if close:
         return close
+    if "." in module:
+        return "collections are not supported; use a built-in module or put one in library/"
     return f"add library/{module}.py beside the playbook, or use one of miniplay's modules"
 
 

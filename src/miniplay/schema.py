@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
+from miniplay.checks_conforms import conforms, fast_enough, freeze
 from miniplay.errors import Position, render_message
 from miniplay.loader import YamlMap, walk_position
 from miniplay.paths import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 Severity = Literal["error", "warning", "note"]
 CHILD_LISTS = ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks", "handlers")
@@ -124,81 +124,51 @@ def _shallow_defs(root: Mapping[str, Any]) -> dict[str, Any]:
     return defs
 
 
-_SCALARS = (str, int, float, bool, type(None))
-_FAST_KEYWORDS = frozenset({
-    "$schema", "$id", "title", "description", "examples", "type", "properties", "required",
-    "additionalProperties", "patternProperties", "x-expect", "x-free-form", "x-supports-async",
-    "x-mutually-exclusive", "x-required-one-of", "propertyNames", "minProperties",
-})
-
-
-def freeze(value: Any, budget: int = 32) -> Any:
-    """A hashable stand-in for a small value, types included (1 and True differ); None
-    when the value is too big or not plain data."""
-    if isinstance(value, _SCALARS):
-        return (type(value), value)
-    if not isinstance(value, list | dict) or budget <= 0 or len(value) > budget:
-        return None
-    if isinstance(value, list):
-        items = tuple(freeze(item, budget // 2) for item in value)
-        return None if None in items else (list, items)
-    pairs = tuple((freeze(k, 1), freeze(v, budget // 2)) for k, v in value.items())
-    return None if any(None in pair for pair in pairs) else (dict, pairs)
-
-
 class NodeValidator:
     """One node kind's validator with a fast path for the common, valid case.
 
-    A node is valid when each of its keys is allowed and each value is valid for its
-    key; the verdict for a scalar value is remembered per (key, type, value). Only when
-    something fails does the full validator run, to produce its errors.
+    A node is valid when its keys are allowed and each value is valid for its key; the
+    verdict for a small value is remembered per (key, value). Only when something fails
+    is jsonschema asked for the errors. Alias entries of module schemas (`$ref`s) are
+    never consulted: the checker renames aliases before validating.
     """
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
-        self.full = Draft202012Validator(schema)
-        self.simple = set(schema) <= _FAST_KEYWORDS
-        self.required = tuple(schema.get("required", ()))
-        self.closed = schema.get("additionalProperties", True) is False
-        self.props = {key: Draft202012Validator(sub)
-                      for key, sub in schema.get("properties", {}).items()}
-        self.patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        names = schema.get("propertyNames", {})
-        self.names = re.compile(names["pattern"]) if "pattern" in names else None
-        self.min_keys = int(schema.get("minProperties", 0))
+        self.fast = fast_enough(schema)
+        self.props: Mapping[str, Any] = schema.get("properties", {})
+        self._shell = {**schema, "properties": {key: {} for key in self.props}}
+        self._full: Any = None
         self._verdicts: dict[tuple[Any, Any], bool] = {}
 
     def iter_errors(self, node: Mapping[Any, Any]) -> list[ValidationError]:
-        """The full validator's errors, computed only when the fast path finds one."""
-        if self.simple and self._looks_valid(node):
+        """jsonschema's errors for `node`, computed only when the fast path finds one."""
+        if self.fast and self._valid(node):
             return []
-        return list(self.full.iter_errors(node))
+        if self._full is None:
+            from jsonschema import Draft202012Validator
 
-    def _looks_valid(self, node: Mapping[Any, Any]) -> bool:
-        if any(key not in node for key in self.required) or len(node) < self.min_keys:
-            return False
-        names = self.names
-        if names is not None and not all(isinstance(k, str) and names.search(k) for k in node):
+            self._full = Draft202012Validator(self.schema)
+        return list(self._full.iter_errors(node))
+
+    def _valid(self, node: Mapping[Any, Any]) -> bool:
+        if not isinstance(node, dict) or not conforms(self._shell, node):
             return False
         for key, value in node.items():
-            validator = self.props.get(key)
-            if validator is None:
-                if self.closed and not any(p.search(str(key)) for p in self.patterns):
+            sub = self.props.get(key)
+            if sub is None:
+                continue
+            frozen = freeze(value)
+            if frozen is None:
+                if not conforms(sub, value):
                     return False
                 continue
-            if not self._value_ok(validator, key, value):
+            verdict = self._verdicts.get((key, frozen))
+            if verdict is None:
+                verdict = self._verdicts[(key, frozen)] = conforms(sub, value)
+            if not verdict:
                 return False
         return True
-
-    def _value_ok(self, validator: Draft202012Validator, key: Any, value: Any) -> bool:
-        frozen = freeze(value)
-        if frozen is None:
-            return bool(validator.is_valid(value))
-        memo = (key, frozen)
-        verdict = self._verdicts.get(memo)
-        if verdict is None:
-            verdict = self._verdicts[memo] = bool(validator.is_valid(value))
-        return verdict
 
 
 class SchemaSet:
@@ -285,8 +255,8 @@ def _unknown_keys(err: ValidationError, node: Any, path: list[Any], words: str,
         if key in allowed:
             continue
         pos = container.key_pos.get(key) if isinstance(container, YamlMap) else None
-        where = f"{label(path)}." if path else ""
-        yield error("unknown-keyword", f"unknown {words} `{where}{key}`",
+        what = f"{label(path)} option" if path else words
+        yield error("unknown-keyword", f"unknown {what} `{key}`",
                     pos or walk_position(node, path), did_you_mean(key, choices))
 
 

@@ -104,10 +104,12 @@ def _check_file(checker: PlaybookChecker, path: str, explicit: bool) -> list[Dia
 
 
 def _play_shaped(data: Any) -> bool:
-    """A list of mappings with play sections: a broken playbook, not another kind of file."""
-    return isinstance(data, list) and bool(data) and all(
-        isinstance(item, dict) for item in data) and any(
-        PLAY_SECTIONS & set(item) for item in data)
+    """Play-like data (a list of mappings with play sections, or one play not in a list):
+    a broken playbook rather than another kind of file."""
+    if isinstance(data, dict):
+        return bool(PLAY_SECTIONS & set(data))
+    return isinstance(data, list) and any(
+        isinstance(item, dict) and PLAY_SECTIONS & set(item) for item in data)
 
 
 def _not_playbook(path: str, data: Any) -> Diagnostic:
