@@ -30,9 +30,7 @@ def open_connection(host: str, variables: Mapping[str, Any], options: RunOptions
         python = str(variables.get("ansible_python_interpreter") or sys.executable)
         return LocalConnection(host, python)
     if kind in ("ssh", "paramiko", "smart"):
-        try:
-            from miniplay.connection.ssh import SshConnection
-        except ImportError:
-            raise HostUnreachable("the ssh connection is not built yet") from None
-        return SshConnection.from_vars(host, variables, options)  # type: ignore[no-any-return]
+        from miniplay.connection.ssh import SshConnection  # asyncssh loads only when needed
+
+        return SshConnection.from_vars(host, variables, options)
     raise HostUnreachable(f"connection type {kind!r} is not supported by miniplay")
