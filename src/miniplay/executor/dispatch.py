@@ -87,6 +87,10 @@ class Dispatcher:
         conn = self.ctx.connections.get(host)
         if conn is None:
             conn = open_connection(host, scope, self.ctx.options)
+            warning = getattr(conn, "warning", None)  # e.g. ssh host keys not checked
+            if warning and not any(getattr(c, "warning", None) == warning
+                                   for c in self.ctx.connections.values()):
+                self.ctx.sink.emit(events.Warning(warning))
             self.ctx.connections[host] = conn
         return conn
 
