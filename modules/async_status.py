@@ -71,6 +71,9 @@ def answer(args: dict[str, Any]) -> dict[str, Any]:
         if not os.path.exists(path):
             return dict(result, failed=True, msg="could not find job", started=True, finished=True)
         os.unlink(path)
+        meta = os.path.join(job_dir(args), "." + jid + ".meta")
+        if os.path.exists(meta):
+            os.unlink(meta)
         return dict(result, changed=False)
     result.update(results_file=path, started=True)
     result.update(read_job(jid, path))

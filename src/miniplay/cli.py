@@ -26,7 +26,7 @@ from miniplay.events import EventSink
 from miniplay.options import RunOptions
 from miniplay.variables import parse_extra_vars
 
-SUBCOMMANDS = ("validate",)
+SUBCOMMANDS = ("validate", "jobs")
 BUG_REPORT = "This is a bug in miniplay; please report it with the traceback above."
 
 
@@ -69,6 +69,42 @@ def _validate_parser() -> _Parser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=("human", "json"), default="human")
     return p
+
+
+def _jobs_parser() -> _Parser:
+    p = _Parser(prog="miniplay jobs",
+                description="List, show, clean up or kill async jobs on hosts.")
+    p.add_argument("action", choices=("list", "show", "cleanup", "kill"))
+    p.add_argument("jid", nargs="?")
+    p.add_argument("-i", "--inventory", action="append", default=[])
+    p.add_argument("-l", "--limit")
+    p.add_argument("--hosts", help="host pattern (default: all, or localhost without -i)")
+    p.add_argument("--finished", action="store_true", help="cleanup: only finished jobs")
+    p.add_argument("--format", choices=("human", "json"), default="human")
+    return p
+
+
+def cmd_jobs(argv: Sequence[str]) -> int:
+    """`miniplay jobs ACTION [JID]`: the async jobs on each host."""
+    import json
+
+    from miniplay.inventory import load_inventory
+    from miniplay.jobs import JobsRequest, exit_code, format_answers, run_jobs
+
+    args = _jobs_parser().parse_args(argv)
+    if args.action in ("show", "kill") and not args.jid:
+        raise OptionsError(f"`miniplay jobs {args.action}` needs a job id")
+    inventory = load_inventory(args.inventory, None)
+    pattern = args.hosts or ("all" if args.inventory else "localhost")
+    options = RunOptions(inventory=tuple(args.inventory), limit=args.limit,
+                         async_dir=os.environ.get("ANSIBLE_ASYNC_DIR"))
+    request = JobsRequest(args.action, pattern, args.jid, args.finished)
+    answers = asyncio.run(run_jobs(inventory, options, request))
+    if args.format == "json":
+        print(json.dumps(answers, indent=4, sort_keys=True))
+    else:
+        print(format_answers(answers, args.action))
+    return exit_code(answers)
 
 
 def _split_tags(values: Sequence[str]) -> tuple[str, ...]:
@@ -182,7 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in SUBCOMMANDS and not Path(args[0]).is_file():
-            return cmd_validate(args[1:])
+            command = cmd_validate if args[0] == "validate" else cmd_jobs
+            return command(args[1:])
         return cmd_run(args)
     except MiniplayError as exc:
         print(exc.render(), file=sys.stderr)

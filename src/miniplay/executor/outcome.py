@@ -47,7 +47,7 @@ def status_of(result: dict[str, Any]) -> TaskStatus:
     return TaskStatus.OK
 
 
-def skipped(condition: str) -> dict[str, Any]:
+def skipped(condition: Any) -> dict[str, Any]:
     """A `when` that did not hold (ansible-core's exact keys)."""
     return {
         "changed": False,

@@ -27,8 +27,13 @@ from miniplay.executor.task import TaskRunner
 from miniplay.loader import load_file, plain
 from miniplay.model import Expr, Play, Task
 from miniplay.parser import Inherited, parse_task_file
+from miniplay.results import TaskStatus
 from miniplay.runner import ModuleFinder
 from miniplay.variables import VarScope
+
+
+PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear_facts",
+                            "refresh_inventory"})
 
 
 class PlaybookStopped(Exception):
@@ -120,26 +125,57 @@ class PlayRunner:
                          entry.pos, "paths are relative to the playbook's directory")
 
     async def _meta(self, task: Task, hosts: list[str]) -> None:
+        """Meta tasks, as ansible-core's linear strategy runs them: play-wide ones once,
+        for the first host (its `when` decides for all); the rest per host. A meta whose
+        `when` is false prints `skipping:`; none is counted in the recap."""
         action = str(task.args.get("_raw_params", "")).strip()
+        uid = str(uuid.uuid4())
         state = self.linear.play
-        live = [h for h in hosts if all(
-            self.ctx.templar.condition(c.value, self.ctx.scope(h, state, task), c.pos)
-            for c in task.when)]
+        self.ctx.sink.emit(events.TaskStart(task.name or "meta", uid, task.action,
+                                            _task_path(task), now(), False, state.uid))
+        targets = hosts[:1] if action in PLAY_WIDE_META else hosts
+        try:
+            for host in targets:
+                if not self._meta_condition(task, host, action):
+                    self._meta_skipped(task, host, uid, action)
+                    continue
+                await self._meta_run(action, host, hosts)
+        finally:
+            self.ctx.sink.emit(events.TaskEnd(uid, now()))
+
+    def _meta_condition(self, task: Task, host: str, action: str) -> bool:
+        if action in ("noop", "refresh_inventory", "reset_connection"):
+            return True
+        scope = self.ctx.scope(host, self.linear.play, task)
+        return all(self.ctx.templar.condition(c.value, scope, c.pos) for c in task.when)
+
+    def _meta_skipped(self, task: Task, host: str, uid: str, action: str) -> None:
+        result = {"msg": action, "skipped": True,
+                  "skip_reason": f"{action} conditional evaluated to False"}
+        stamp = now()
+        self.ctx.sink.emit(events.HostResult(
+            host=host, task_uid=uid, task_name=task.name or "meta", action="meta",
+            status=TaskStatus.SKIPPED, result=result, start=stamp, end=stamp))
+
+    async def _meta_run(self, action: str, host: str, hosts: list[str]) -> None:
         if action == "flush_handlers":
-            await self.handlers.flush(self.linear, hosts)
-        elif action == "end_play" and live:
+            await self.handlers.flush(self.linear, [host])
+        elif action == "end_play":
             raise PlayEnded
         elif action in ("end_host", "end_batch"):
-            for host in live:
-                self.ctx.state(host).ended = True
+            for target in hosts if action == "end_batch" else [host]:
+                self.ctx.state(target).ended = True
         elif action == "clear_host_errors":
-            for host in state.hosts:
-                self.ctx.state(host).failed = False
+            for target in self.linear.play.hosts:
+                self.ctx.state(target).failed = False
+                self.ctx.state(target).unreachable = False
+        elif action == "clear_facts":
+            for target in self.linear.play.hosts:
+                self.ctx.state(target).facts_vars.clear()
         elif action == "reset_connection":
-            for host in live:
-                conn = self.ctx.connections.pop(host, None)
-                if conn is not None:
-                    await conn.close()
+            conn = self.ctx.connections.pop(host, None)
+            if conn is not None:
+                await conn.close()
 
     async def _include(self, task: Task, hosts: list[str]) -> None:
         """`include_tasks`: resolve the file per host (and item), then run its tasks

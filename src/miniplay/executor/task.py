@@ -72,6 +72,8 @@ class TaskRunner:
             result = await self.one(task, host, scope, uid)
         if task.register:
             self.ctx.state(host).vars[task.register] = mark_unsafe(_registered(result))
+        if self._flag(task.no_log, scope):
+            result["_ansible_no_log"] = True
         facts = result.get("ansible_facts")
         if isinstance(facts, dict) and task.action not in FACT_ACTIONS:
             self._store_facts(host, facts)
@@ -112,13 +114,14 @@ class TaskRunner:
             item_scope = scope.child(extra)
             result = await self.one(task, host, item_scope, uid)
             result.update(extra)
-            result["item"] = item
             label = _label(task, item_scope, item, self.ctx)
             result["_ansible_item_label"] = label
+            if self._flag(task.no_log, item_scope):
+                result["_ansible_no_log"] = True
             self.ctx.sink.emit(events.ItemResult(
                 host, uid, status_of(result), label, result,
                 verbose_always=bool(result.get("_ansible_verbose_always")),
-                no_log=self._flag(task.no_log, item_scope)))
+                no_log=bool(result.get("_ansible_no_log"))))
             results.append(result)
             await self._loop_pause(task, scope)
         return aggregate(results)
@@ -134,10 +137,10 @@ class TaskRunner:
             try:
                 holds = self.ctx.templar.condition(condition.value, scope, condition.pos)
             except MiniplayError as exc:
-                return failed(exc.message)
+                return failed(f"Task failed: {exc.message}")
             if not holds:
                 self.dispatch.forget_job(task, host)
-                return skipped(str(condition.value))
+                return skipped(condition.value)
         try:
             args = self.ctx.templar.render(dict(task.args), scope, task.action_pos)
         except MiniplayError as exc:
@@ -218,12 +221,17 @@ class TaskRunner:
         return result
 
 
+def _strip_internal(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_internal(v) for k, v in value.items()
+                if not (isinstance(k, str) and k.startswith("_ansible_"))}
+    if isinstance(value, list):
+        return [_strip_internal(item) for item in value]
+    return value
+
+
 def _registered(result: dict[str, Any]) -> dict[str, Any]:
-    """What `register` stores: the result without display-only keys."""
-    cleaned = {k: v for k, v in result.items() if not str(k).startswith("_ansible_")}
-    if isinstance(cleaned.get("results"), list):
-        cleaned["results"] = [
-            {k: v for k, v in item.items() if k != "_ansible_verbose_always"}
-            for item in cleaned["results"]
-        ]
+    """What `register` stores (ansible-core): no internal keys, no top-level invocation."""
+    cleaned: dict[str, Any] = _strip_internal(result)
+    cleaned.pop("invocation", None)
     return cleaned

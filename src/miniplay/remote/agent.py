@@ -269,6 +269,18 @@ def write_status(path: str, data: JSON) -> None:
     os.rename(tmp, path)
 
 
+def write_meta(directory: str, jid: str, spec: Spec, pgid: int) -> None:
+    """`.<jid>.meta`: what `miniplay jobs` shows (module, start, limit, process group).
+
+    Kept beside, not inside, the status file so that file stays what ansible-core writes.
+    """
+    name = json.loads(spec.args_json).get("_ansible_module_name", spec.module.name)
+    meta = {"jid": jid, "module": name, "started": time.time(),
+            "async": spec.async_seconds, "wrapper_pid": os.getpid(), "pgid": pgid}
+    with contextlib.suppress(OSError):
+        write_status(os.path.join(directory, "." + jid + ".meta"), meta)
+
+
 def async_dir(spec: Spec) -> str:
     """The job directory: the request's, else $ANSIBLE_ASYNC_DIR, else ~/.ansible_async."""
     chosen = spec.async_dir or os.environ.get("ANSIBLE_ASYNC_DIR") or "~/.ansible_async"
@@ -332,7 +344,9 @@ def job_wrapper(spec: Spec, number: int, notify: int) -> NoReturn:
     try:
         spec.env["ANSIBLE_ASYNC_DIR"] = directory
         spec.module.path = None  # the agent's cached copy may vanish with the agent
-        write_status(path, job_result(spawn(spec, workdir), spec.async_seconds))
+        child = spawn(spec, workdir)
+        write_meta(directory, jid, spec, child.pid)
+        write_status(path, job_result(child, spec.async_seconds))
     except BaseException:
         record = {"failed": True, "msg": traceback.format_exc(), "ansible_job_id": jid}
         write_status(path, record)
