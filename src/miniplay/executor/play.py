@@ -36,6 +36,16 @@ PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear
                             "refresh_inventory"})
 
 
+META_SKIP_SUFFIX = {
+    "flush_handlers": ", not running handlers for {host}",
+    "clear_facts": ", not clearing facts and fact cache for {host}",
+    "clear_host_errors": ", not clearing host error state for {host}",
+    "end_batch": ", continuing current batch",
+    "end_play": ", continuing play",
+    "end_host": ", continuing execution for {host}",
+}
+
+
 class PlaybookStopped(Exception):
     """Every host of a play failed: ansible-playbook runs no later play."""
 
@@ -150,8 +160,12 @@ class PlayRunner:
         return all(self.ctx.templar.condition(c.value, scope, c.pos) for c in task.when)
 
     def _meta_skipped(self, task: Task, host: str, uid: str, action: str) -> None:
-        result = {"msg": action, "skipped": True,
-                  "skip_reason": f"{action} conditional evaluated to False"}
+        reason = f"{action} conditional evaluated to False"
+        reason += META_SKIP_SUFFIX.get(action, "").format(host=host)
+        message = action
+        if action == "end_host":
+            message = f"end_host conditional evaluated to false, continuing execution for {host}"
+        result = {"msg": message, "skipped": True, "skip_reason": reason}
         stamp = now()
         self.ctx.sink.emit(events.HostResult(
             host=host, task_uid=uid, task_name=task.name or "meta", action="meta",
