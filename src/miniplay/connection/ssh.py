@@ -49,6 +49,10 @@ HOST_KEY_WARNING = ("host key checking is disabled (ANSIBLE_HOST_KEY_CHECKING=Fa
                     "StrictHostKeyChecking=no): SSH hosts are not authenticated, and a "
                     "man-in-the-middle would go unnoticed")
 TRANSPORT_ERRORS = (OSError, asyncssh.Error)
+# asyncssh's default order puts chacha20-poly1305 first, which it runs as several Python
+# calls per packet; AES-GCM is one call (and AES-NI on both ends): less CPU per frame.
+CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+           "aes256-ctr", "aes192-ctr", "aes128-ctr")
 
 
 def agent_command(python: str | None) -> str:
@@ -211,7 +215,8 @@ class SshConnection:
                 return await asyncssh.connect(
                     s.address, s.port, username=s.user, password=s.password,
                     client_keys=list(s.key_files) or (), known_hosts=known,
-                    compression_algs=None, keepalive_interval=KEEPALIVE_SECONDS,
+                    compression_algs=None, encryption_algs=CIPHERS,
+                    keepalive_interval=KEEPALIVE_SECONDS,
                     keepalive_count_max=3)
         except asyncssh.HostKeyNotVerifiable:
             raise host_key_problem(s, known is not None and has_keys_for(known, s)) from None
