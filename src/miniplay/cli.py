@@ -150,7 +150,12 @@ def _sink(args: argparse.Namespace, options: RunOptions) -> EventSink:
     from miniplay.output.default import DefaultOutput
 
     width = os.get_terminal_size().columns if sys.stdout.isatty() else 80
-    return DefaultOutput(sys.stdout, sys.stderr, options.verbosity, _colour(sys.stdout), width)
+    text = DefaultOutput(sys.stdout, sys.stderr, options.verbosity, _colour(sys.stdout), width)
+    if not sys.stdout.isatty():
+        return text
+    from miniplay.output.progress import LiveProgress
+
+    return LiveProgress(text, sys.stdout)
 
 
 def _validate_or_raise(path: str) -> bool:

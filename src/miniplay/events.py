@@ -109,10 +109,11 @@ class JobPolled:
     finished: bool
     failed: bool
     time: float
+    by_async_status: bool = False  # an `async_status` task checked it (Ansible prints nothing)
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:  # noqa: A001 - mirrors Ansible's [WARNING] lines
+class Warning:
     message: str
 
 

@@ -58,14 +58,17 @@ def test_fqcn_with_loop_and_block_inheritance(tmp_path: Path) -> None:
     task = block.block[0]
     assert isinstance(task, Task)
     assert task.action == "command"
-    assert task.loop is not None and task.loop_kind == "with_items"
+    assert task.loop is not None
+    assert task.loop_kind == "with_items"
     assert [c.value for c in task.when] == ["a", "b"]
     assert task.tags == {"play", "outer", "inner"}
     assert task.vars == {"v": 1}
-    assert task.ignore_errors is not None and task.ignore_errors.value is False
+    assert task.ignore_errors is not None
+    assert task.ignore_errors.value is False
     rescue = block.rescue[0]
     assert isinstance(rescue, Task)
-    assert rescue.ignore_errors is not None and rescue.ignore_errors.value is True
+    assert rescue.ignore_errors is not None
+    assert rescue.ignore_errors.value is True
 
 
 def test_import_tasks_and_playbook_are_inlined(tmp_path: Path) -> None:
@@ -99,7 +102,8 @@ def test_local_action_delegates_to_localhost(tmp_path: Path) -> None:
     task = iter_tasks(parse_playbook(path).plays[0].tasks)[0]
     assert task.action == "command"
     assert task.args == {"_raw_params": "echo hi"}
-    assert task.delegate_to is not None and task.delegate_to.value == "localhost"
+    assert task.delegate_to is not None
+    assert task.delegate_to.value == "localhost"
 
 
 def test_two_actions_name_both(tmp_path: Path) -> None:

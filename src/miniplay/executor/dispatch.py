@@ -67,7 +67,7 @@ class Dispatcher:
             if task.action == "raw":
                 return await run_raw(conn, args, self._environment(task, scope))
             if task.action == "async_status":
-                return await self._async_status(conn, host, scope, args)
+                return await self._async_status(conn, host, scope, args, uid)
             return await self._module(task, host, scope, args, conn, async_seconds, uid)
         except HostUnreachable as exc:
             self.forget_job(task, host)
@@ -152,7 +152,7 @@ class Dispatcher:
         return result
 
     async def _async_status(self, conn: Connection, host: str, scope: VarScope,
-                            args: dict[str, Any]) -> dict[str, Any]:
+                            args: dict[str, Any], uid: str) -> dict[str, Any]:
         jid = str(args.get("jid", ""))
         recorded = self.ctx.state(host).jobs.get(jid)
         mode = str(args.get("mode", "status"))
@@ -162,5 +162,10 @@ class Dispatcher:
         if module is None:
             return failed("module async_status is missing")
         call_args = {**args, "_async_dir": self.async_dir(scope)}
-        return await run_module(conn, module, call_args, check=False, diff=False,
-                                no_log=False)
+        result = await run_module(conn, module, call_args, check=False, diff=False,
+                                  no_log=False)
+        if mode == "status" and jid:
+            self.ctx.sink.emit(events.JobPolled(host, uid, jid, bool(result.get("finished")),
+                                                bool(result.get("failed")), jobs.now(),
+                                                by_async_status=True))
+        return result

@@ -31,7 +31,6 @@ from miniplay.results import TaskStatus
 from miniplay.runner import ModuleFinder
 from miniplay.variables import VarScope
 
-
 PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear_facts",
                             "refresh_inventory"})
 

@@ -32,6 +32,7 @@ from miniplay.events import (
     HostResult,
     ItemResult,
     JobPolled,
+    JobStarted,
     Notice,
     PlaybookStart,
     PlayStart,
@@ -102,6 +103,7 @@ class DefaultOutput:
             ItemResult: self._item_result,
             Retrying: self._retrying,
             JobPolled: self._job_polled,
+            JobStarted: self._job_started,
             Warning: self._warning,
             Notice: self._notice,
             Recap: self._recap,
@@ -227,7 +229,17 @@ class DefaultOutput:
             text += f"Result was: {self._dump(dict(event.result))}"
         self._line(text, Color.DEBUG)
 
+    def _job_started(self, event: JobStarted) -> None:
+        """From -vv: the job id and its limits as soon as the job is launched."""
+        if self.verbosity < 2:
+            return
+        wait = f"checked every {event.poll}s" if event.poll > 0 else "not waited for (poll: 0)"
+        self._line(f"ASYNC STARTED on {event.host}: jid={event.jid} async={event.async_seconds}s "
+                   f"{wait}", Color.DEBUG)
+
     def _job_polled(self, event: JobPolled) -> None:
+        if event.by_async_status:
+            return
         if not event.finished and not event.failed:
             text = f"ASYNC POLL on {event.host}: jid={event.jid} started=True finished=False"
         elif event.failed:
