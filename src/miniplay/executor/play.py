@@ -65,7 +65,10 @@ class PlayRunner:
     def _hosts(self) -> list[str]:
         scope = VarScope([self.ctx.options.extra_vars], self.ctx.templar)
         pattern = self.ctx.templar.render(self.model.hosts.value, scope, self.model.hosts.pos)
-        hosts = self.ctx.inventory.select(pattern, self.ctx.options.limit)
+        selection = self.ctx.inventory.match(pattern, self.ctx.options.limit)
+        for warning in selection.warnings:
+            self.ctx.sink.emit(events.Warning(warning))
+        hosts = list(selection.hosts)
         return [h for h in hosts if not (self.ctx.state(h).failed
                                          or self.ctx.state(h).unreachable)]
 
