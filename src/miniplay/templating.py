@@ -121,8 +121,18 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _checked(value: Any) -> Any:
+    """Each output expression, checked inside the template (so errors know their line)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    if isinstance(value, (Iterator, KeysView, ValuesView, ItemsView)):
+        return list(value)  # generators from map/select/unique; dict views
+    return value
+
+
 def _text(value: Any) -> str:
-    if value is None:
+    """A piece of a multi-part template: None and omit are empty (as in 2.19)."""
+    if value is None or value == OMIT:
         return ""
     return str(value)
 
@@ -217,7 +227,7 @@ class Templar:
                  lookup_base_dir: str | None = None) -> None:
         loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
         self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
-                                 loader=loader)
+                                 loader=loader, finalize=_checked)
         self._env.filters.update(plugin_filters())
         self._env.tests.update(plugin_tests())
         self._env.globals.update(lookup_globals(self, lookup_base_dir))
@@ -297,9 +307,10 @@ class Templar:
         try:
             template = env.from_string(source)
             output = template.root_render_func(self._context(template, variables))
-            return "".join(_text(_finalize(part)) for part in output)
-        except TemplateError:
-            raise
+            return "".join(_text(part) for part in output)
+        except TemplateError as exc:
+            at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
+            raise TemplateError(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
             raise self._error(exc, pos, template, line_from_exc=True) from None
 
@@ -325,7 +336,9 @@ class Templar:
         expr = parser.parse_expression()
         if not parser.stream.eos:
             parser.fail(f"unexpected {parser.stream.current.type!r} after the expression")
-        return nodes.Template([nodes.Output([expr], lineno=1)], lineno=1)
+        tree = nodes.Template([nodes.Output([expr], lineno=1)], lineno=1)
+        tree.set_environment(self._env)
+        return tree
 
     def _compile_raw(self, text: str, expression: bool) -> jinja2.Template:
         if expression:
@@ -356,7 +369,8 @@ class Templar:
             result = _concat(template.root_render_func(self._context(template, variables)))
             return _finalize(result)
         except TemplateError as exc:
-            raise TemplateError(exc.message, exc.pos or pos, exc.hint) from None
+            at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
+            raise TemplateError(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
             raise self._error(exc, pos, template) from None
 

@@ -26,7 +26,9 @@ _OPERATORS: Mapping[str, str] = {
 
 def _result(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise TemplateError(f"The '{name}' test expects a dictionary")
+        raise TemplateError(f"The '{name}' test expects a dictionary",
+                            hint=f"test a registered task result: `register: r` then "
+                                 f"`r is {name}`")
     return value
 
 
