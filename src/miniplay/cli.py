@@ -160,10 +160,8 @@ def _sink(args: argparse.Namespace, options: RunOptions) -> EventSink:
 
 def _validate_or_raise(path: str) -> bool:
     """Print every diagnostic for `path`; True when it has no errors."""
-    try:
-        from miniplay.validate import validate_file
-    except ImportError:  # TEMP until validate lands
-        return True
+    from miniplay.validate import validate_file
+
     diagnostics = validate_file(path)
     for diagnostic in diagnostics:
         print(diagnostic.render(), file=sys.stderr)

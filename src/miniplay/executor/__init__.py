@@ -58,12 +58,8 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
     ctx = make_context(playbook, inventory, options, sink)
     finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths))
     sink.emit(events.PlaybookStart(playbook.path, now()))
-    if not inventory.hosts:
-        if not options.inventory:
-            sink.emit(events.Warning("No inventory was parsed, only implicit localhost is "
-                                     "available"))
-        sink.emit(events.Warning("provided hosts list is empty, only localhost is available. "
-                                 "Note that the implicit localhost does not match 'all'"))
+    if not inventory.hosts and not options.inventory:
+        sink.emit(events.Warning("No inventory was parsed, only implicit localhost is available"))
     interrupted = False
     try:
         for play in playbook.plays:
