@@ -11,13 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+from miniplay.connection.base import Connection
 from miniplay.executor.hoststate import HostState
 from miniplay.model import Task
 from miniplay.options import RunOptions
 from miniplay.templating import Templar
 from miniplay.variables import VarScope
+
+
+class HostAccess(Protocol):
+    """What an action that wraps a module may do on its host (copy, template, fetch...)."""
+
+    check_mode: bool
+    diff: bool
+
+    async def connection(self) -> Connection:
+        """The host's connection (opened on first use); raises `HostUnreachable`."""
+        ...
+
+    async def run_module(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Run a module on the host with the task's check/diff/no_log/environment."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +50,12 @@ class ActionCall:
     state: HostState
     options: RunOptions
     base_dir: str
+    host_access: HostAccess | None = None
+
+    @property
+    def task_dir(self) -> str:
+        """The directory of the file the task is written in (for relative `src`)."""
+        return str(Path(self.task.pos.file).resolve().parent)
 
 
 Action = Callable[[ActionCall], Awaitable[dict[str, Any]]]

@@ -75,10 +75,14 @@ class Dispatcher:
 
     async def _action(self, task: Task, host: str, scope: VarScope,
                       args: dict[str, Any]) -> dict[str, Any]:
+        access = _HostAccess(self, task, host, scope)
         call = ActionCall(task, host, args, task.args, scope, self.ctx.templar,
-                          self.ctx.state(host), self.ctx.options, self.ctx.playbook_dir)
+                          self.ctx.state(host), self.ctx.options, self.ctx.playbook_dir,
+                          access)
         try:
             return await ACTIONS[task.action](call)
+        except HostUnreachable as exc:
+            return {"unreachable": True, "changed": False, "msg": exc.message}
         except MiniplayError as exc:
             return failed(exc.message)
 
@@ -169,3 +173,29 @@ class Dispatcher:
                                                 bool(result.get("failed")), jobs.now(),
                                                 by_async_status=True))
         return result
+
+
+class _HostAccess:
+    """`HostAccess` for one task on one host: module runs carry the task's settings."""
+
+    def __init__(self, dispatcher: Dispatcher, task: Task, host: str, scope: VarScope) -> None:
+        self._dispatcher = dispatcher
+        self._task = task
+        self._host = host
+        self._scope = scope
+        self.check_mode = dispatcher._check_mode(task, scope)
+        self.diff = bool(dispatcher._value(task.diff, scope, dispatcher.ctx.options.diff))
+
+    async def connection(self) -> Connection:
+        return await self._dispatcher.connection(self._host, self._scope)
+
+    async def run_module(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        module = self._dispatcher.finder.find(name)
+        if module is None:
+            return failed(f"module {name} is not available in miniplay yet")
+        conn = await self.connection()
+        no_log = bool(self._dispatcher._value(self._task.no_log, self._scope, False))
+        return await run_module(conn, module, args, check=self.check_mode, diff=self.diff,
+                                no_log=no_log,
+                                environment=self._dispatcher._environment(self._task,
+                                                                           self._scope))
