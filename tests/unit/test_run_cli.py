@@ -169,10 +169,10 @@ def test_not_built_keyword_is_refused_before_anything_runs(tmp_path: Path,
   tasks:
     - command: touch {marker}
 - hosts: localhost
-  serial: 2
   gather_facts: false
   tasks:
     - debug: msg=hi
+      become: true
 """)
     done = miniplay(book)
     assert done.returncode == 4

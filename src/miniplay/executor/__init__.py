@@ -70,6 +70,9 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
         interrupted = True
     finally:
         await _close(ctx)
+    if ctx.start_at_task is not None and not interrupted:
+        sink.emit(events.Warning(f'No matching task "{ctx.start_at_task}" found. Note: '
+                                 "--start-at-task can only follow static includes."))
     stats = {host: state.stats for host, state in ctx.states.items() if _counted(state.stats)}
     sink.emit(events.Recap(stats, now(), interrupted))
     code = 99 if interrupted else exit_code_for(stats)

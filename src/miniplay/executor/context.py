@@ -38,6 +38,10 @@ class RunContext:
     templar: Templar
     states: dict[str, HostState] = field(default_factory=dict)
     connections: dict[str, Connection] = field(default_factory=dict)
+    start_at_task: str | None = None
+
+    def __post_init__(self) -> None:
+        self.start_at_task = self.options.start_at_task
 
     @property
     def playbook_dir(self) -> str:
@@ -80,6 +84,7 @@ class RunContext:
     def magic(self, host: str, play: PlayState | None) -> dict[str, Any]:
         """Ansible's magic variables for `host` in `play`."""
         active = [h for h in play.hosts if self.state(h).active] if play else []
+        batch = [h for h in (play.batch or play.hosts) if self.state(h).active] if play else []
         magic: dict[str, Any] = {
             "inventory_hostname": host,
             "inventory_hostname_short": host.split(".")[0],
@@ -88,8 +93,8 @@ class RunContext:
             "hostvars": self.hostvars(play) if play is not None else {},
             "ansible_play_hosts": active,
             "ansible_play_hosts_all": list(play.hosts) if play else [],
-            "ansible_play_batch": active,
-            "play_hosts": active,
+            "ansible_play_batch": batch,
+            "play_hosts": batch,
             "ansible_check_mode": self.options.check,
             "ansible_diff_mode": self.options.diff,
             "ansible_forks": self.options.forks,

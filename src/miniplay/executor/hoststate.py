@@ -48,5 +48,6 @@ class PlayState:
     play: Play
     uid: str
     hosts: list[str]
+    batch: list[str] = field(default_factory=list)
     play_vars: list[dict[str, Any]] = field(default_factory=list)
     ended: bool = False

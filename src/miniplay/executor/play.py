@@ -1,10 +1,11 @@
-"""One play: its hosts, variables, sections, handlers, facts and flow-changing metas.
+"""One play: its hosts and serial batches, variables, sections, handlers and facts.
 
 Takes: a `Play` and the run context. Gives: events and updated host states. Raises:
-`PlaybookStopped` when every host of the play failed (Ansible then runs no later play);
+`PlaybookStopped` when every host of a batch failed, or `any_errors_fatal` /
+`max_fail_percentage` aborted the play (Ansible then runs no later play);
 `MiniplayError` for play-level input errors (a `vars_files` file that cannot be read).
 
-Order (ansible-core): facts → `pre_tasks` → handlers → `tasks` → handlers →
+Order per batch (ansible-core): facts → `pre_tasks` → handlers → `tasks` → handlers →
 `post_tasks` → handlers. A failed host leaves the play and every later play.
 """
 
@@ -16,37 +17,23 @@ from typing import Any
 
 from miniplay import events
 from miniplay.errors import PlaybookError, UsageError
+from miniplay.executor.batches import batches, ordered
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
+from miniplay.executor.flow import Flow, PlayEnded
 from miniplay.executor.handlers import Handlers
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
-from miniplay.executor.loops import items_of, loop_vars
-from miniplay.executor.strategy import Linear, PlayEnded
+from miniplay.executor.strategy import Linear, PlayAborted
 from miniplay.executor.task import TaskRunner
 from miniplay.loader import load_file, plain
 from miniplay.model import Expr, Play, Task
-from miniplay.parser import Inherited, parse_task_file
-from miniplay.results import TaskStatus
 from miniplay.runner import ModuleFinder
 from miniplay.variables import VarScope
 
-PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear_facts",
-                            "refresh_inventory"})
-
-
-META_SKIP_SUFFIX = {
-    "flush_handlers": ", not running handlers for {host}",
-    "clear_facts": ", not clearing facts and fact cache for {host}",
-    "clear_host_errors": ", not clearing host error state for {host}",
-    "end_batch": ", continuing current batch",
-    "end_play": ", continuing play",
-    "end_host": ", continuing execution for {host}",
-}
-
 
 class PlaybookStopped(Exception):
-    """Every host of a play failed: ansible-playbook runs no later play."""
+    """ansible-playbook runs no later play (every host failed, or the play aborted)."""
 
 
 def _facts_task(play: Play) -> Task:
@@ -55,59 +42,89 @@ def _facts_task(play: Play) -> Task:
 
 
 class PlayRunner:
-    """Runs one play from start to handlers."""
+    """Runs one play, batch after batch."""
 
     def __init__(self, ctx: RunContext, play: Play, finder: ModuleFinder) -> None:
         self.ctx = ctx
         self.model = play
         self.finder = finder
 
-    def _hosts(self) -> list[str]:
+    def _render(self, expr: Expr | None) -> Any:
+        if expr is None:
+            return None
         scope = VarScope([self.ctx.options.extra_vars], self.ctx.templar)
-        pattern = self.ctx.templar.render(self.model.hosts.value, scope, self.model.hosts.pos)
-        selection = self.ctx.inventory.match(pattern, self.ctx.options.limit)
+        return self.ctx.templar.render(expr.value, scope, expr.pos)
+
+    def _hosts(self) -> list[str]:
+        selection = self.ctx.inventory.match(self._render(self.model.hosts),
+                                             self.ctx.options.limit)
         for warning in selection.warnings:
             self.ctx.sink.emit(events.Warning(warning))
-        hosts = list(selection.hosts)
-        return [h for h in hosts if not (self.ctx.state(h).failed
-                                         or self.ctx.state(h).unreachable)]
+        hosts = [h for h in selection.hosts
+                 if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable)]
+        return ordered(hosts, self.model.order, self.model.key_pos.get("order"))
 
     async def run(self) -> None:
-        uid = str(uuid.uuid4())
         hosts = self._hosts()
-        state = PlayState(self.model, uid, hosts)
-        self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, _path(self.model),
-                                            tuple(hosts), now()))
         if not hosts:
+            uid = str(uuid.uuid4())
+            self._play_start(uid, [])
             self.ctx.sink.emit(events.Notice("skipping: no hosts matched"))
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
             return
-        for host in hosts:
+        serial = self._render(self.model.serial)
+        for batch in batches(hosts, serial, self.model.key_pos.get("serial")):
+            await self._batch(hosts, batch)
+
+    def _play_start(self, uid: str, batch: list[str]) -> None:
+        path = f"{Path(self.model.pos.file).resolve()}:{self.model.pos.line}"
+        self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, path, tuple(batch),
+                                            now()))
+
+    async def _batch(self, hosts: list[str], batch: list[str]) -> None:
+        uid = str(uuid.uuid4())
+        state = PlayState(self.model, uid, hosts, batch=batch)
+        self._play_start(uid, batch)
+        for host in batch:
             self.ctx.state(host).ended = False
-        state.play_vars = [dict(self.model.vars), *self._vars_files(state, hosts[0])]
+        aborted = False
         try:
-            await self._sections(state, hosts)
+            state.play_vars = [dict(self.model.vars), *self._vars_files(state, batch[0])]
+            aborted = await self._sections(state, batch)
         finally:
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
-        if all(self.ctx.state(h).failed or self.ctx.state(h).unreachable for h in hosts):
+        if aborted or all(self.ctx.state(h).failed or self.ctx.state(h).unreachable
+                          for h in batch):
             raise PlaybookStopped
 
-    async def _sections(self, state: PlayState, hosts: list[str]) -> None:
-        dispatcher = Dispatcher(self.ctx, state, self.finder)
-        runner = TaskRunner(self.ctx, state, dispatcher)
+    async def _sections(self, state: PlayState, batch: list[str]) -> bool:
+        """Run the batch; True when the play was aborted for every host."""
         handlers = Handlers(self.ctx, state, self.model)
-        linear = Linear(self.ctx, state, runner, self._meta, self._include)
-        self.linear, self.handlers = linear, handlers
+        flow = Flow(self.ctx, state, handlers)
+        runner = TaskRunner(self.ctx, state, Dispatcher(self.ctx, state, self.finder))
+        linear = Linear(self.ctx, state, runner, flow.meta, flow.include,
+                        self._max_fail())
+        flow.bind(linear)
+        aborted: PlayAborted | None = None
         try:
-            if self._gather(state, hosts[0]):
-                await linear.run_task(_facts_task(self.model), hosts)
+            if self._gather(state, batch[0]):
+                await linear.run_task(_facts_task(self.model), batch)
             for section in (self.model.pre_tasks, self.model.tasks, self.model.post_tasks):
-                await linear.run_nodes(section, hosts)
-                await handlers.flush(linear, hosts)
+                await linear.run_nodes(section, batch)
+                await handlers.flush(linear, batch)
         except PlayEnded:
             state.ended = True
-        if not linear.active(hosts) and any(self.ctx.state(h).failed for h in hosts):
+        except PlayAborted as stop:
+            aborted = stop
+        banners = aborted.banners if aborted else int(
+            not linear.active(batch) and any(self.ctx.state(h).failed for h in batch))
+        for _ in range(banners):
             self.ctx.sink.emit(events.Notice("NO MORE HOSTS LEFT", banner=True))
+        return aborted is not None
+
+    def _max_fail(self) -> float | None:
+        value = self._render(self.model.max_fail_percentage)
+        return None if value is None else float(value)
 
     def _gather(self, state: PlayState, host: str) -> bool:
         expr = self.model.gather_facts
@@ -135,119 +152,3 @@ class PlayRunner:
                 return data or {}
         raise UsageError(f"vars_files: could not find {', '.join(map(str, candidates))}",
                          entry.pos, "paths are relative to the playbook's directory")
-
-    async def _meta(self, task: Task, hosts: list[str]) -> None:
-        """Meta tasks, as ansible-core's linear strategy runs them: play-wide ones once,
-        for the first host (its `when` decides for all); the rest per host. A meta whose
-        `when` is false prints `skipping:`; none is counted in the recap."""
-        action = str(task.args.get("_raw_params", "")).strip()
-        uid = str(uuid.uuid4())
-        state = self.linear.play
-        self.ctx.sink.emit(events.TaskStart(task.name or "meta", uid, task.action,
-                                            _task_path(task), now(), False, state.uid))
-        targets = hosts[:1] if action in PLAY_WIDE_META else hosts
-        try:
-            for host in targets:
-                if not self._meta_condition(task, host, action):
-                    self._meta_skipped(task, host, uid, action)
-                    continue
-                await self._meta_run(action, host, hosts)
-        finally:
-            self.ctx.sink.emit(events.TaskEnd(uid, now()))
-
-    def _meta_condition(self, task: Task, host: str, action: str) -> bool:
-        if action in ("noop", "refresh_inventory", "reset_connection"):
-            return True
-        scope = self.ctx.scope(host, self.linear.play, task)
-        return all(self.ctx.templar.condition(c.value, scope, c.pos) for c in task.when)
-
-    def _meta_skipped(self, task: Task, host: str, uid: str, action: str) -> None:
-        reason = f"{action} conditional evaluated to False"
-        reason += META_SKIP_SUFFIX.get(action, "").format(host=host)
-        message = action
-        if action == "end_host":
-            message = f"end_host conditional evaluated to false, continuing execution for {host}"
-        result = {"msg": message, "skipped": True, "skip_reason": reason}
-        stamp = now()
-        self.ctx.sink.emit(events.HostResult(
-            host=host, task_uid=uid, task_name=task.name or "meta", action="meta",
-            status=TaskStatus.SKIPPED, result=result, start=stamp, end=stamp))
-
-    async def _meta_run(self, action: str, host: str, hosts: list[str]) -> None:
-        if action == "flush_handlers":
-            await self.handlers.flush(self.linear, [host])
-        elif action == "end_play":
-            raise PlayEnded
-        elif action in ("end_host", "end_batch"):
-            for target in hosts if action == "end_batch" else [host]:
-                self.ctx.state(target).ended = True
-        elif action == "clear_host_errors":
-            for target in self.linear.play.hosts:
-                self.ctx.state(target).failed = False
-                self.ctx.state(target).unreachable = False
-        elif action == "clear_facts":
-            for target in self.linear.play.hosts:
-                self.ctx.state(target).facts_vars.clear()
-        elif action == "reset_connection":
-            conn = self.ctx.connections.pop(host, None)
-            if conn is not None:
-                await conn.close()
-
-    async def _include(self, task: Task, hosts: list[str]) -> None:
-        """`include_tasks`: resolve the file per host (and item), then run its tasks
-        on the hosts that included it, grouped so the lockstep holds per file."""
-        uid = str(uuid.uuid4())
-        self.ctx.sink.emit(events.TaskStart(task.display_name, uid, task.action,
-                                            _task_path(task), now(), False, self.linear.play.uid))
-        groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
-        for host in hosts:
-            for path, extra in self._included(task, host):
-                key = (path, repr(sorted(extra.items())))
-                groups.setdefault(key, ([], extra))[0].append(host)
-        for (path, _), (members, extra) in groups.items():
-            label = f" => (item={extra.get('item')})" if task.loop is not None else ""
-            self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
-            for host in members:
-                self.ctx.state(host).stats.ok += 1
-        self.ctx.sink.emit(events.TaskEnd(uid, now()))
-        for (path, _), (members, extra) in groups.items():
-            inherited = Inherited(vars={**task.vars, **extra})
-            nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
-            await self.linear.run_nodes(nodes, members)
-
-    def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
-        scope = self.ctx.scope(host, self.linear.play, task)
-        items: list[Any] = [None]
-        if task.loop is not None:
-            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
-            items = items_of(task.loop_kind, value, task.loop.pos)
-        found: list[tuple[str, dict[str, Any]]] = []
-        for index, item in enumerate(items):
-            extra = loop_vars(task.loop_control, item, index, items) if task.loop else {}
-            item_scope = scope.child(extra)
-            if not all(self.ctx.templar.condition(c.value, item_scope, c.pos) for c in task.when):
-                continue
-            args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
-            name = str(args.get("file", args.get("_raw_params", "")))
-            found.append((self._task_file(task, name), extra))
-        return found
-
-    def _task_file(self, task: Task, name: str) -> str:
-        path = Path(name)
-        if path.is_absolute():
-            return str(path)
-        for base in (Path(task.pos.file).parent, Path(self.ctx.playbook_dir)):
-            if (base / path).is_file():
-                return str((base / path).resolve())
-        raise PlaybookError(f"could not find or access '{name}'", task.action_pos,
-                            "include_tasks paths are relative to the including file")
-
-
-def _task_path(task: Task) -> str:
-    return f"{Path(task.pos.file).resolve()}:{task.pos.line}"
-
-
-def _path(play: Play) -> str:
-    return f"{Path(play.pos.file).resolve()}:{play.pos.line}"
-
-

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from miniplay.actions import ACTIONS
 from miniplay.errors import PlaybookError
+from miniplay.executor.batches import ORDERS
 from miniplay.model import Play, Playbook, Task, iter_tasks
 from miniplay.runner import ModuleFinder
 
@@ -21,15 +22,9 @@ CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks"})
 _TASK_FEATURES = {
     "delegate_to": "delegate_to is not built yet",
     "delegate_facts": "delegate_facts is not built yet",
-    "run_once": "run_once is not built yet",
     "throttle": "throttle is not built yet",
-    "any_errors_fatal": "any_errors_fatal is not built yet",
 }
-_PLAY_FEATURES = {
-    "serial": "serial batches are not built yet",
-    "max_fail_percentage": "max_fail_percentage is not built yet",
-    "any_errors_fatal": "any_errors_fatal is not built yet",
-}
+_PLAY_FEATURES: dict[str, str] = {}
 
 
 def _check_task(task: Task, finder: ModuleFinder) -> None:
@@ -49,9 +44,9 @@ def _check_play(play: Play) -> None:
     if play.strategy != "linear":
         raise PlaybookError(f"strategy {play.strategy} is not built yet",
                             play.key_pos.get("strategy", play.pos), "use the linear strategy")
-    if play.order != "inventory":
-        raise PlaybookError(f"order {play.order} is not built yet",
-                            play.key_pos.get("order", play.pos), "remove `order`")
+    if play.order not in ORDERS:
+        raise PlaybookError(f"invalid order {play.order!r}", play.key_pos.get("order", play.pos),
+                            f"use one of: {', '.join(ORDERS)}")
 
 
 def preflight(playbook: Playbook, finder: ModuleFinder) -> None:

@@ -2,7 +2,8 @@
 
 Takes: a list of nodes (tasks and blocks) and the hosts to run them on. Gives: events
 for every result and updated host states (stats, failures, notifications). Raises:
-nothing for host problems; `PlayEnded` when `meta: end_play` stops the play.
+nothing for host problems; `PlayAborted` when `any_errors_fatal` or
+`max_fail_percentage` ends the play for every host.
 
 Hosts of one task run concurrently on the event loop, bounded by `forks`; results are
 emitted as they complete, as Ansible prints them. Blocks keep the lockstep: the block's
@@ -29,8 +30,12 @@ from miniplay.results import TaskStatus
 from miniplay.unsafe import mark_unsafe
 
 
-class PlayEnded(Exception):
-    """`meta: end_play` (or every host gone): stop the rest of the play."""
+class PlayAborted(Exception):
+    """`any_errors_fatal` or `max_fail_percentage`: the play (and playbook) ends now."""
+
+    def __init__(self, banners: int) -> None:
+        super().__init__("play aborted")
+        self.banners = banners  # how many NO MORE HOSTS LEFT lines ansible-core prints
 
 
 MetaHandler = Callable[[Task, list[str]], Awaitable[None]]
@@ -58,8 +63,10 @@ class Linear:
     """Runs nodes in lockstep across hosts for one play."""
 
     def __init__(self, ctx: RunContext, play: PlayState, runner: TaskRunner,
-                 on_meta: MetaHandler, on_include: IncludeHandler) -> None:
+                 on_meta: MetaHandler, on_include: IncludeHandler,
+                 max_fail_percentage: float | None = None) -> None:
         self.ctx = ctx
+        self.max_fail = max_fail_percentage
         self.play = play
         self.runner = runner
         self.on_meta = on_meta
@@ -114,8 +121,25 @@ class Linear:
         except MiniplayError:
             return task.name
 
+    def _waiting_for_start(self, task: Task) -> bool:
+        """`--start-at-task`: skip tasks until one with that name (then run all)."""
+        wanted = self.ctx.start_at_task
+        if wanted is None:
+            return False
+        if wanted in (task.name, self._name(task)):
+            self.ctx.start_at_task = None
+            return False
+        return True
+
+    def _truthy(self, task: Task, expr: Any, host: str) -> bool:
+        if expr is None:
+            return False
+        scope = self.ctx.scope(host, self.play, task)
+        return bool(self.ctx.templar.render(expr.value, scope, expr.pos))
+
     async def run_task(self, task: Task, hosts: list[str], handler: bool = False) -> None:
-        if not handler and not selected(task.tags, self.ctx.options):
+        if not handler and (not selected(task.tags, self.ctx.options)
+                            or self._waiting_for_start(task)):
             return
         if task.action == "meta":
             await self.on_meta(task, hosts)
@@ -127,15 +151,46 @@ class Linear:
         name = self._name(task)
         self.ctx.sink.emit(events.TaskStart(name, uid, task.action, _path(task), now(),
                                             handler, self.play.uid))
+        run_once = self._truthy(task, task.run_once, hosts[0])
+        targets = hosts[:1] if run_once else hosts
         async with asyncio.TaskGroup() as group:
-            for host in hosts:
-                group.create_task(self._on_host(task, host, uid, name))
+            runs = [group.create_task(self._on_host(task, host, uid, name)) for host in targets]
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
+        outcomes = [run.result() for run in runs]
+        if run_once:
+            self._share(task, targets[0], outcomes[0], hosts)
+        self._failure_rules(task, dict(zip(targets, outcomes, strict=True)))
 
-    async def _on_host(self, task: Task, host: str, uid: str, name: str) -> None:
+    def _share(self, task: Task, first: str, outcome: Outcome, hosts: list[str]) -> None:
+        """`run_once`: the first host's registered result and facts go to the batch."""
+        source = self.ctx.state(first)
+        facts = outcome.result.get("ansible_facts")
+        for host in hosts[1:]:
+            target = self.ctx.state(host)
+            if task.register and task.register in source.vars:
+                target.vars[task.register] = source.vars[task.register]
+            if task.action == "set_fact" and isinstance(facts, dict):
+                target.vars.update(mark_unsafe(facts))
+
+    def _failure_rules(self, task: Task, outcomes: dict[str, Outcome]) -> None:
+        failed = [h for h, o in outcomes.items()
+                  if o.status in (TaskStatus.FAILED, TaskStatus.UNREACHABLE) and not o.ignored]
+        if not failed:
+            return
+        if self._truthy(task, task.any_errors_fatal, failed[0]):
+            raise PlayAborted(banners=0)
+        batch = self.play.batch or self.play.hosts
+        if self.max_fail is not None and batch:
+            down = sum(1 for h in batch if self.ctx.state(h).failed
+                       or self.ctx.state(h).unreachable)
+            if down / len(batch) * 100 > self.max_fail:
+                raise PlayAborted(banners=2)
+
+    async def _on_host(self, task: Task, host: str, uid: str, name: str) -> Outcome:
         async with self.forks:
             outcome = await self.runner.run(task, host, uid)
         self.record(task, host, uid, name, outcome)
+        return outcome
 
     def record(self, task: Task, host: str, uid: str, name: str, outcome: Outcome) -> None:
         """Emit the host's result, count it, apply failure and notification rules."""

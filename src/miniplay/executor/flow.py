@@ -1,0 +1,176 @@
+"""Tasks that change the play's flow: `meta` and `include_tasks`.
+
+Takes: a meta or include task and the hosts it runs on. Gives: events, host-state
+changes and, for `include_tasks`, the included tasks run through the strategy.
+Raises: `PlayEnded` (`meta: end_play`), `PlaybookError` for an include file that cannot
+be found.
+
+Meta tasks follow ansible-core's linear strategy: the play-wide ones run once, for the
+first host (whose `when` decides for all); the rest run per host. A meta whose `when` is
+false prints `skipping:`; none is counted in the recap.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from miniplay import events
+from miniplay.errors import PlaybookError
+from miniplay.executor.context import RunContext
+from miniplay.executor.handlers import Handlers
+from miniplay.executor.hoststate import PlayState
+from miniplay.executor.jobs import now
+from miniplay.executor.loops import items_of, loop_vars
+from miniplay.model import Task
+from miniplay.parser import Inherited, parse_task_file
+from miniplay.results import TaskStatus
+
+if TYPE_CHECKING:
+    from miniplay.executor.strategy import Linear
+
+PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear_facts",
+                            "refresh_inventory"})
+META_SKIP_SUFFIX = {
+    "flush_handlers": ", not running handlers for {host}",
+    "clear_facts": ", not clearing facts and fact cache for {host}",
+    "clear_host_errors": ", not clearing host error state for {host}",
+    "end_batch": ", continuing current batch",
+    "end_play": ", continuing play",
+    "end_host": ", continuing execution for {host}",
+}
+
+
+class PlayEnded(Exception):
+    """`meta: end_play`: stop the rest of the play for every host."""
+
+
+def task_path(task: Task) -> str:
+    """`file:line` of a task, as the events carry it."""
+    return f"{Path(task.pos.file).resolve()}:{task.pos.line}"
+
+
+class Flow:
+    """Runs `meta` and `include_tasks` for one play (or serial batch)."""
+
+    def __init__(self, ctx: RunContext, play: PlayState, handlers: Handlers) -> None:
+        self.ctx = ctx
+        self.play = play
+        self.handlers = handlers
+        self._linear: Linear | None = None
+
+    def bind(self, linear: Linear) -> None:
+        """The strategy that runs included tasks (it also calls back into this object)."""
+        self._linear = linear
+
+    @property
+    def linear(self) -> Linear:
+        assert self._linear is not None, "Flow.bind() was not called"
+        return self._linear
+
+    async def meta(self, task: Task, hosts: list[str]) -> None:
+        """Meta tasks, as ansible-core's linear strategy runs them: play-wide ones once,
+        for the first host (its `when` decides for all); the rest per host. A meta whose
+        `when` is false prints `skipping:`; none is counted in the recap."""
+        action = str(task.args.get("_raw_params", "")).strip()
+        uid = str(uuid.uuid4())
+        state = self.play
+        self.ctx.sink.emit(events.TaskStart(task.name or "meta", uid, task.action,
+                                            task_path(task), now(), False, state.uid))
+        targets = hosts[:1] if action in PLAY_WIDE_META else hosts
+        try:
+            for host in targets:
+                if not self._meta_condition(task, host, action):
+                    self._meta_skipped(task, host, uid, action)
+                    continue
+                await self._meta_run(action, host, hosts)
+        finally:
+            self.ctx.sink.emit(events.TaskEnd(uid, now()))
+
+    def _meta_condition(self, task: Task, host: str, action: str) -> bool:
+        if action in ("noop", "refresh_inventory", "reset_connection"):
+            return True
+        scope = self.ctx.scope(host, self.play, task)
+        return all(self.ctx.templar.condition(c.value, scope, c.pos) for c in task.when)
+
+    def _meta_skipped(self, task: Task, host: str, uid: str, action: str) -> None:
+        reason = f"{action} conditional evaluated to False"
+        reason += META_SKIP_SUFFIX.get(action, "").format(host=host)
+        message = action
+        if action == "end_host":
+            message = f"end_host conditional evaluated to false, continuing execution for {host}"
+        result = {"msg": message, "skipped": True, "skip_reason": reason}
+        stamp = now()
+        self.ctx.sink.emit(events.HostResult(
+            host=host, task_uid=uid, task_name=task.name or "meta", action="meta",
+            status=TaskStatus.SKIPPED, result=result, start=stamp, end=stamp))
+
+    async def _meta_run(self, action: str, host: str, hosts: list[str]) -> None:
+        if action == "flush_handlers":
+            await self.handlers.flush(self.linear, [host])
+        elif action == "end_play":
+            raise PlayEnded
+        elif action in ("end_host", "end_batch"):
+            for target in hosts if action == "end_batch" else [host]:
+                self.ctx.state(target).ended = True
+        elif action == "clear_host_errors":
+            for target in self.play.hosts:
+                self.ctx.state(target).failed = False
+                self.ctx.state(target).unreachable = False
+        elif action == "clear_facts":
+            for target in self.play.hosts:
+                self.ctx.state(target).facts_vars.clear()
+        elif action == "reset_connection":
+            conn = self.ctx.connections.pop(host, None)
+            if conn is not None:
+                await conn.close()
+
+    async def include(self, task: Task, hosts: list[str]) -> None:
+        """`include_tasks`: resolve the file per host (and item), then run its tasks
+        on the hosts that included it, grouped so the lockstep holds per file."""
+        uid = str(uuid.uuid4())
+        self.ctx.sink.emit(events.TaskStart(task.display_name, uid, task.action,
+                                            task_path(task), now(), False, self.play.uid))
+        groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
+        for host in hosts:
+            for path, extra in self._included(task, host):
+                key = (path, repr(sorted(extra.items())))
+                groups.setdefault(key, ([], extra))[0].append(host)
+        for (path, _), (members, extra) in groups.items():
+            label = f" => (item={extra.get('item')})" if task.loop is not None else ""
+            self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
+            for host in members:
+                self.ctx.state(host).stats.ok += 1
+        self.ctx.sink.emit(events.TaskEnd(uid, now()))
+        for (path, _), (members, extra) in groups.items():
+            inherited = Inherited(vars={**task.vars, **extra})
+            nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
+            await self.linear.run_nodes(nodes, members)
+
+    def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
+        scope = self.ctx.scope(host, self.play, task)
+        items: list[Any] = [None]
+        if task.loop is not None:
+            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
+            items = items_of(task.loop_kind, value, task.loop.pos)
+        found: list[tuple[str, dict[str, Any]]] = []
+        for index, item in enumerate(items):
+            extra = loop_vars(task.loop_control, item, index, items) if task.loop else {}
+            item_scope = scope.child(extra)
+            if not all(self.ctx.templar.condition(c.value, item_scope, c.pos) for c in task.when):
+                continue
+            args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
+            name = str(args.get("file", args.get("_raw_params", "")))
+            found.append((self._task_file(task, name), extra))
+        return found
+
+    def _task_file(self, task: Task, name: str) -> str:
+        path = Path(name)
+        if path.is_absolute():
+            return str(path)
+        for base in (Path(task.pos.file).parent, Path(self.ctx.playbook_dir)):
+            if (base / path).is_file():
+                return str((base / path).resolve())
+        raise PlaybookError(f"could not find or access '{name}'", task.action_pos,
+                            "include_tasks paths are relative to the including file")
