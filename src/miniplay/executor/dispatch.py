@@ -52,7 +52,16 @@ class Dispatcher:
 
     async def execute(self, task: Task, host: str, scope: VarScope,
                       args: dict[str, Any], uid: str = "") -> dict[str, Any]:
-        """The task's raw result on `host`."""
+        """The task's raw result on `host` (marked with its delegate, if any)."""
+        result = await self._execute(task, host, scope, args, uid)
+        if task.delegate_to is not None:
+            target, _ = self.target(task, host, scope)
+            if target != host:
+                result["_ansible_delegated_vars"] = {"ansible_delegated_host": target}
+        return result
+
+    async def _execute(self, task: Task, host: str, scope: VarScope,
+                       args: dict[str, Any], uid: str) -> dict[str, Any]:
         args = strip_omit(args)
         try:
             async_seconds = int(self._value(task.async_, scope, 0) or 0)
@@ -62,8 +71,9 @@ class Dispatcher:
             if async_seconds > 0:
                 return failed(f"This action ({task.action}) does not support async.")
             return await self._action(task, host, scope, args)
+        target, target_scope = self.target(task, host, scope)
         try:
-            conn = await self.connection(host, scope)
+            conn = await self.connection(target, target_scope)
             if task.action == "raw":
                 return await run_raw(conn, args, self._environment(task, scope))
             if task.action == "async_status":
@@ -85,6 +95,20 @@ class Dispatcher:
             return {"unreachable": True, "changed": False, "msg": exc.message}
         except MiniplayError as exc:
             return failed(exc.message)
+
+    def target(self, task: Task, host: str, scope: VarScope) -> tuple[str, VarScope]:
+        """Where the task runs: `host`, or its `delegate_to` with that host's connection
+        variables (the task keeps the inventory host's other variables)."""
+        if task.delegate_to is None:
+            return host, scope
+        delegate = str(self._value(task.delegate_to, scope, host))
+        if delegate == host:
+            return host, scope
+        try:
+            layers = list(self.ctx.inventory.var_layers(delegate))
+        except KeyError:
+            layers = [{"ansible_host": delegate}]
+        return delegate, VarScope([*layers, self.ctx.options.extra_vars], self.ctx.templar)
 
     async def connection(self, host: str, scope: VarScope) -> Connection:
         """The host's connection, opened on first use and kept for the run."""
@@ -187,7 +211,8 @@ class _HostAccess:
         self.diff = bool(dispatcher._value(task.diff, scope, dispatcher.ctx.options.diff))
 
     async def connection(self) -> Connection:
-        return await self._dispatcher.connection(self._host, self._scope)
+        target, scope = self._dispatcher.target(self._task, self._host, self._scope)
+        return await self._dispatcher.connection(target, scope)
 
     async def run_module(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
         module = self._dispatcher.finder.find(name)

@@ -12,12 +12,19 @@ from typing import Any
 from miniplay.results import TaskStatus
 
 UNKNOWN_ERROR = "Task failed: Action failed: Unknown error."
+KEPT_INTERNAL = frozenset({"_ansible_no_log", "_ansible_verbose_always", "_ansible_delegated_vars"})
+
+
+def delegated_to(result: dict[str, Any]) -> str | None:
+    """The host a delegated result ran on, or None."""
+    found = result.get("_ansible_delegated_vars")
+    return str(found.get("ansible_delegated_host")) if isinstance(found, dict) else None
 
 
 def normalise(result: dict[str, Any]) -> dict[str, Any]:
     """Add `failed` (from `rc`) and `changed` when missing, `*_lines`, strip internals."""
     result = {k: v for k, v in result.items() if not str(k).startswith("_ansible_")
-              or k in ("_ansible_no_log", "_ansible_verbose_always")}
+              or k in KEPT_INTERNAL}
     if result.get("skipped"):
         return result
     if "failed" not in result:

@@ -20,8 +20,6 @@ from miniplay.runner import ModuleFinder
 CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks"})
 
 _TASK_FEATURES = {
-    "delegate_to": "delegate_to is not built yet",
-    "delegate_facts": "delegate_facts is not built yet",
     "throttle": "throttle is not built yet",
 }
 _PLAY_FEATURES: dict[str, str] = {}

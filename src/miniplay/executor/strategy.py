@@ -23,6 +23,7 @@ from miniplay.errors import MiniplayError
 from miniplay.executor.context import RunContext
 from miniplay.executor.hoststate import HostState, PlayState
 from miniplay.executor.jobs import now
+from miniplay.executor.outcome import delegated_to
 from miniplay.executor.tags import selected
 from miniplay.executor.task import Outcome, TaskRunner
 from miniplay.model import Block, Node, Task
@@ -198,7 +199,7 @@ class Linear:
         self.ctx.sink.emit(events.HostResult(
             host=host, task_uid=uid, task_name=name, action=task.action,
             status=outcome.status, result=outcome.result, start=outcome.start,
-            end=outcome.end, ignored=outcome.ignored,
+            end=outcome.end, ignored=outcome.ignored, delegated_to=delegated_to(outcome.result),
             verbose_always=bool(outcome.result.get("_ansible_verbose_always")),
             no_log=_no_log(outcome.result), loop=task.loop is not None))
         count(state, outcome)

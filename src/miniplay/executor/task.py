@@ -23,7 +23,14 @@ from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.loops import items_of, loop_vars
-from miniplay.executor.outcome import aggregate, failed, normalise, skipped, status_of
+from miniplay.executor.outcome import (
+    aggregate,
+    delegated_to,
+    failed,
+    normalise,
+    skipped,
+    status_of,
+)
 from miniplay.model import Expr, Task
 from miniplay.results import TaskStatus
 from miniplay.unsafe import mark_unsafe
@@ -76,7 +83,8 @@ class TaskRunner:
             result["_ansible_no_log"] = True
         facts = result.get("ansible_facts")
         if isinstance(facts, dict) and task.action not in FACT_ACTIONS:
-            self._store_facts(host, facts)
+            owner = delegated_to(result) if self._flag(task.delegate_facts, scope) else None
+            self._store_facts(owner or host, facts)
         status = status_of(result)
         ignored = status is TaskStatus.FAILED and self._flag(task.ignore_errors, scope)
         if status is TaskStatus.UNREACHABLE and self._flag(task.ignore_unreachable, scope):
@@ -119,7 +127,7 @@ class TaskRunner:
             if self._flag(task.no_log, item_scope):
                 result["_ansible_no_log"] = True
             self.ctx.sink.emit(events.ItemResult(
-                host, uid, status_of(result), label, result,
+                host, uid, status_of(result), label, result, delegated_to(result),
                 verbose_always=bool(result.get("_ansible_verbose_always")),
                 no_log=bool(result.get("_ansible_no_log"))))
             results.append(result)
