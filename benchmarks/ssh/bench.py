@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -209,8 +210,9 @@ def main() -> int:
     args.tools = [t for t in args.tools.split(",") if t != "ansible" or ansible_playbook()]
     state = HERE / ".results"
     state.mkdir(exist_ok=True)
-    become_subreaper()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the sshd
     server = start_sshd(Path(tempfile.mkdtemp(prefix="miniplay-bench-sshd-")), ("127.0.0.1",))
+    become_subreaper()  # after the sshd daemonized: its sessions and jobs are not ours
     summaries, ok = [], True
     try:
         for workload in args.workloads.split(","):

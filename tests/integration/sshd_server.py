@@ -44,15 +44,11 @@ class SshServer:
     user: str
     client_key: Path
     known_hosts: Path
-    processes: list[subprocess.Popen[bytes]]
-
-    @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.processes]
+    pids: list[int]
 
     def sessions(self) -> list[int]:
         """Pids of the per-connection sshd processes the listeners forked."""
-        live = [str(p.pid) for p in self.processes if p.poll() is None]
+        live = [str(pid) for pid in self.pids if _alive(pid)]
         if not live:
             return []
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", ",".join(live)],
@@ -61,19 +57,23 @@ class SshServer:
 
     def stop(self) -> None:
         """End the listeners and their sessions (by pid); safe to call twice."""
-        sessions = self.sessions()
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                process.terminate()
-        for pid in sessions:
+        for pid in [*self.sessions(), *self.pids]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in self.pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].startswith(" Z")
 
 
 def find_sshd() -> str | None:
@@ -130,15 +130,13 @@ def _known_hosts(d: Path, port: int, addresses: tuple[str, ...]) -> str:
     return "".join(f"[{name}]:{port} {key}\n" for name in names)
 
 
-def _wait_for(address: str, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_for(address: str, port: int, pid_file: Path, log: Path) -> int:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(OSError), socket.create_connection((address, port), 0.2):
-            return
+        with contextlib.suppress(OSError, ValueError), \
+                socket.create_connection((address, port), 0.2):
+            return int(pid_file.read_text())
         time.sleep(0.05)
-    process.kill()
     raise RuntimeError(f"sshd did not come up on port {port}:\n{log.read_text()}")
 
 
@@ -157,25 +155,27 @@ def start_sshd(directory: Path, addresses: tuple[str, ...] = LOOPBACK,
     (directory / "known_hosts").write_text(_known_hosts(directory, port, addresses))
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation dir
-    processes = []
+    server = SshServer(directory, port, user, directory / "client_key",
+                       directory / "known_hosts", [])
     try:
         for index in range(0, len(addresses), MAX_LISTEN):
             group = addresses[index:index + MAX_LISTEN]
-            processes.append(_listener(sshd, directory, port, user, group, f"sshd{index}"))
+            server.pids.append(_listener(sshd, directory, port, user, group, f"sshd{index}"))
     except BaseException:
-        for process in processes:
-            process.kill()
+        server.stop()
         raise
-    return SshServer(directory, port, user, directory / "client_key",
-                     directory / "known_hosts", processes)
+    return server
 
 
 def _listener(sshd: str, directory: Path, port: int, user: str, addresses: tuple[str, ...],
-              name: str) -> subprocess.Popen[bytes]:
-    """One sshd process for up to `MAX_LISTEN` addresses (OpenSSH allows 16 sockets)."""
+              name: str) -> int:
+    """One sshd daemon for up to `MAX_LISTEN` addresses (OpenSSH allows 16 sockets); its pid.
+
+    It daemonizes (no ``-D``), so it is not our child: processes that outlive their SSH
+    session (async jobs) are then never re-parented to a benchmark harness.
+    """
     config, log = directory / f"{name}_config", directory / f"{name}.log"
     config.write_text(_config(directory, port, user, addresses, name))
-    process = subprocess.Popen([sshd, "-D", "-f", str(config), "-E", str(log)],
-                               stdin=subprocess.DEVNULL)
-    _wait_for(addresses[0], port, process, log)
-    return process
+    subprocess.run([sshd, "-f", str(config), "-E", str(log)], stdin=subprocess.DEVNULL,
+                   check=True)
+    return _wait_for(addresses[0], port, directory / f"{name}.pid", log)
