@@ -22,7 +22,7 @@ from typing import TextIO
 
 from miniplay import __version__
 from miniplay.errors import MiniplayError, OptionsError, UsageError
-from miniplay.events import EventSink
+from miniplay.events import EventSink, FanOut
 from miniplay.options import RunOptions
 from miniplay.variables import parse_extra_vars
 
@@ -56,6 +56,9 @@ def _run_parser() -> _Parser:
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("-M", "--module-path", action="append", default=[])
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--timeline", metavar="FILE",
+                   help="also write the run's timeline (FILE.html: a page; FILE.json: data)")
     p.add_argument("--syntax-check", action="store_true")
     p.add_argument("--list-hosts", action="store_true")
     p.add_argument("--list-tasks", action="store_true")
@@ -143,6 +146,22 @@ def _colour(stream: TextIO) -> bool:
 
 
 def _sink(args: argparse.Namespace, options: RunOptions) -> EventSink:
+    """The display sink, plus the report files asked for (`--junit-xml`, `--timeline`)."""
+    sinks = [_display_sink(args, options)]
+    if args.junit_xml:
+        from miniplay.output.junit import JUnitOutput
+
+        sinks.append(JUnitOutput(args.junit_xml))
+    if args.timeline:
+        from miniplay.output.timeline import FORMATS, TimelineOutput
+
+        if Path(args.timeline).suffix.lower() not in FORMATS:
+            raise OptionsError(f"--timeline {args.timeline}: the file must end in .html or .json")
+        sinks.append(TimelineOutput(args.timeline))
+    return sinks[0] if len(sinks) == 1 else FanOut(*sinks)
+
+
+def _display_sink(args: argparse.Namespace, options: RunOptions) -> EventSink:
     if args.output == "json":
         from miniplay.output.json_out import JsonOutput
 
@@ -211,7 +230,7 @@ def _run_one(path: str, args: argparse.Namespace, options: RunOptions) -> int:
         print(list_playbook(playbook, inventory, options, args))
         return 0
     preflight(playbook, ModuleFinder(search_dirs(str(Path(path).resolve().parent),
-                                                 options.module_paths)))
+                                                 options.module_paths, playbook.role_paths)))
     summary = asyncio.run(executor.run(playbook, inventory, options, _sink(args, options)))
     return summary.exit_code
 

@@ -47,7 +47,6 @@ NOT_BUILT: Mapping[str, str] = {
     "become_method": "privilege escalation is not built yet",
     "become_flags": "privilege escalation is not built yet",
     "become_exe": "privilege escalation is not built yet",
-    "roles": "roles are not built yet; use import_tasks",
     "vars_prompt": "interactive prompts are not supported; pass values with -e",
     "module_defaults": "module_defaults is not built yet; set the arguments on each task",
     "debugger": "the task debugger is not supported",

@@ -18,13 +18,22 @@ from typing import Any, TypeAlias
 from miniplay.errors import Position
 
 
-
 @dataclass(frozen=True, slots=True)
 class Expr:
     """A raw keyword value (a template, a bare expression, or a literal) and its place."""
 
     value: Any
     pos: Position
+
+
+@dataclass(frozen=True, slots=True)
+class RoleInfo:
+    """A role as the variables see it: its defaults (lowest layer) and vars."""
+
+    name: str
+    path: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    vars: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +75,7 @@ class Task:
     throttle: Expr | None = None
     listen: tuple[str, ...] = ()
     is_handler: bool = False
-    role: str | None = None
+    role: RoleInfo | None = None
 
     @property
     def display_name(self) -> str:
@@ -103,6 +112,8 @@ class Play:
     vars: Mapping[str, Any] = field(default_factory=dict)
     vars_files: tuple[Expr, ...] = ()
     pre_tasks: tuple[Node, ...] = ()
+    role_tasks: tuple[Node, ...] = ()
+    roles: tuple[RoleInfo, ...] = ()
     tasks: tuple[Node, ...] = ()
     post_tasks: tuple[Node, ...] = ()
     handlers: tuple[Task, ...] = ()
@@ -132,6 +143,11 @@ class Playbook:
     path: str
     plays: tuple[Play, ...]
     files: tuple[str, ...] = ()
+
+    @property
+    def role_paths(self) -> tuple[str, ...]:
+        """Folders of every role the playbook uses (for their `library/` modules)."""
+        return tuple(dict.fromkeys(role.path for play in self.plays for role in play.roles))
 
 
 def iter_tasks(nodes: tuple[Node, ...]) -> list[Task]:

@@ -14,14 +14,15 @@ executor free of parent walks.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from miniplay import keywords as kw
 from miniplay.errors import PlaybookError, Position, fail
 from miniplay.loader import YamlMap, YamlSeq, load_file, plain
-from miniplay.model import Block, Expr, Node, Play, Playbook, Task
+from miniplay.model import Block, Expr, Node, Play, Playbook, RoleInfo, Task
+from miniplay.roles import load_role
 
 _SCALAR_INHERITED = (
     "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
@@ -39,6 +40,7 @@ class Inherited:
     environment: tuple[Expr, ...] = ()
     notify: tuple[str, ...] = ()
     scalars: Mapping[str, Expr] = field(default_factory=dict)
+    role: RoleInfo | None = None
 
     def extend(self, data: YamlMap) -> Inherited:
         """These keywords plus those set on `data` (a block, import or play)."""
@@ -53,6 +55,7 @@ class Inherited:
             environment=self.environment + _env(data),
             notify=_strings(data.get("notify")) or self.notify,
             scalars=scalars,
+            role=self.role,
         )
 
 
@@ -119,6 +122,9 @@ class Parser:
         self.root = path
         self.files: list[str] = []
         self.stack: list[str] = []
+        self.play_roles: list[RoleInfo] = []
+        self.role_handlers: list[Task] = []
+        self.roles_done: set[str] = set()
 
     def playbook(self) -> Playbook:
         plays = self.plays_of(self.root)
@@ -162,14 +168,14 @@ class Parser:
         if "hosts" not in data:
             fail(PlaybookError, "a play needs `hosts`", data.pos, "add `hosts: all` (or a pattern)")
         inherited = Inherited(tags=_tags(data)).extend(_without(data, "tags", "vars", "notify"))
+        self.play_roles, self.role_handlers, self.roles_done = [], [], set()
+        role_tasks = tuple(self.roles_section(data, inherited))
         sections = {
             name: tuple(self.nodes(data.get(name), path, inherited))
             for name in ("pre_tasks", "tasks", "post_tasks")
         }
-        handlers = tuple(
-            node for node in self.nodes(data.get("handlers"), path, inherited, handler=True)
-            if isinstance(node, Task)
-        )
+        own = self.nodes(data.get("handlers"), path, inherited, handler=True)
+        handlers = tuple(node for node in [*self.role_handlers, *own] if isinstance(node, Task))
         return Play(
             hosts=Expr(plain(data["hosts"]), data.pos_of("hosts")),
             pos=data.pos,
@@ -178,6 +184,8 @@ class Parser:
             vars=_vars(data),
             vars_files=_vars_files(data),
             pre_tasks=sections["pre_tasks"],
+            role_tasks=role_tasks,
+            roles=tuple(self.play_roles),
             tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=handlers,
@@ -212,7 +220,63 @@ class Parser:
         action, key = self.action_of(data)
         if action == "import_tasks":
             return self.import_tasks(data, key, path, inherited, handler)
+        if action == "import_role":
+            args = kw.parse_args(action, plain(data[key]), data.pos_of(key))
+            return self.role_nodes(str(args.get("name", "")), data.pos_of(key),
+                                   inherited.extend(data), {}, _choices(args), once=False)
         return [self.task(data, action, key, inherited, handler)]
+
+    def roles_section(self, data: YamlMap, inherited: Inherited) -> list[Node]:
+        """The play's `roles:` as task nodes (dependencies first, each role once)."""
+        entries = data.get("roles")
+        if not isinstance(entries, YamlSeq):
+            return []
+        nodes: list[Node] = []
+        for index, entry in enumerate(entries):
+            pos = entries.pos_of(index)
+            if isinstance(entry, YamlMap):
+                name = str(entry.get("role", entry.get("name", "")))
+                params = {k: plain(v) for k, v in entry.items()
+                          if k not in ("role", "name") and k not in kw.TASK_KEYWORDS}
+                params.update(plain(entry.get("vars") or {}))
+                nodes += self.role_nodes(name, pos, inherited.extend(entry), params, {})
+            else:
+                nodes += self.role_nodes(str(entry), pos, inherited, {}, {})
+        return nodes
+
+    def role_nodes(self, name: str, pos: Position, inherited: Inherited,
+                   params: dict[str, Any], choices: dict[str, str],
+                   once: bool = True) -> list[Node]:
+        """A role's tasks (after its dependencies'); its handlers join the play's.
+
+        A role listed in `roles:` (or as a dependency) runs once per play for the same
+        parameters, as in Ansible; `import_role` always adds its tasks."""
+        key = f"{name}:{sorted(params.items())!r}:{sorted(choices.items())!r}"
+        if once and key in self.roles_done:
+            return []
+        self.roles_done.add(key)
+        source = load_role(name, str(Path(self.root).parent), pos, choices)
+        info = RoleInfo(name, str(source.path), source.defaults, source.vars)
+        nodes: list[Node] = []
+        deps = source.dependency_list
+        for index, dep in enumerate(source.dependencies):
+            dep_pos = deps.pos_of(index) if deps is not None else pos
+            dep_name = dep.get("role", dep.get("name")) if isinstance(dep, dict) else dep
+            dep_params = ({k: plain(v) for k, v in dep.items() if k not in ("role", "name")}
+                          if isinstance(dep, dict) else {})
+            nodes += self.role_nodes(str(dep_name), dep_pos, inherited, dep_params, {})
+        self.play_roles.append(info)
+        scoped = replace(inherited, vars={**inherited.vars, **params}, role=info)
+        nodes += self._role_file(source.tasks_file, scoped, handler=False)
+        self.role_handlers += [n for n in self._role_file(source.handlers_file, scoped, True)
+                               if isinstance(n, Task)]
+        return nodes
+
+    def _role_file(self, path: Path | None, inherited: Inherited, handler: bool) -> list[Node]:
+        if path is None:
+            return []
+        data = self._load(str(path), None)
+        return self.nodes(data, str(path), inherited, handler)
 
     def block(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> Block:
         inner = inherited.extend(data)
@@ -280,7 +344,7 @@ class Parser:
             changed_when=_optional_conditions(data, "changed_when"),
             until=_optional_conditions(data, "until"),
             notify=own.notify, tags=own.tags, vars=own.vars, environment=own.environment,
-            listen=_strings(data.get("listen")), is_handler=handler,
+            listen=_strings(data.get("listen")), is_handler=handler, role=own.role,
             async_=_expr(data, "async"), poll=_expr(data, "poll"),
             retries=_expr(data, "retries"), delay=_expr(data, "delay"),
             ignore_errors=scalars.get("ignore_errors"),
@@ -315,6 +379,12 @@ class Parser:
         return None, "loop"
 
 
+def _choices(args: dict[str, Any]) -> dict[str, str]:
+    """`tasks_from`, `vars_from`, ... of an import_role/include_role."""
+    names = ("tasks_from", "vars_from", "defaults_from", "handlers_from")
+    return {name: str(args[name]) for name in names if name in args}
+
+
 def _without(data: YamlMap, *keys: str) -> YamlMap:
     copy = YamlMap(data.pos)
     for key, value in data.items():
@@ -334,3 +404,16 @@ def parse_task_file(path: str, root: str, inherited: Inherited) -> list[Node]:
     """Tasks of a file included at run time (`include_tasks`), with the include's keywords."""
     parser = Parser(root)
     return parser.nodes(parser._load(path, None), path, inherited)
+
+
+def parse_included_role(name: str, root: str, inherited: Inherited, args: dict[str, Any],
+                        pos: Position) -> list[Node]:
+    """Tasks of a role included at run time (`include_role`). Its handlers would have to
+    join the play while it runs; miniplay refuses that rather than drop them."""
+    parser = Parser(root)
+    nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False)
+    if parser.role_handlers:
+        raise PlaybookError(
+            f"role {name} has handlers, which include_role cannot add to a running play "
+            "in miniplay yet", pos, "use import_role or the play's roles: list")
+    return nodes

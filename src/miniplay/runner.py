@@ -34,9 +34,11 @@ class ModuleFile:
     style: ModuleStyle
 
 
-def search_dirs(playbook_dir: str, module_paths: Sequence[str]) -> list[Path]:
-    """Where modules are looked up, first match wins."""
-    dirs = [Path(playbook_dir) / "library", *map(Path, module_paths)]
+def search_dirs(playbook_dir: str, module_paths: Sequence[str],
+                role_paths: Sequence[str] = ()) -> list[Path]:
+    """Where modules are looked up, first match wins (roles' `library/` first)."""
+    dirs = [Path(role) / "library" for role in role_paths]
+    dirs += [Path(playbook_dir) / "library", *map(Path, module_paths)]
     env = os.environ.get("ANSIBLE_LIBRARY", "")
     dirs += [Path(part) for part in env.split(os.pathsep) if part]
     dirs.append(modules_dir())

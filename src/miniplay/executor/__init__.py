@@ -56,7 +56,8 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
               sink: EventSink) -> RunSummary:
     """Run every play in order; the recap is emitted even when interrupted."""
     ctx = make_context(playbook, inventory, options, sink)
-    finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths))
+    finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths,
+                                      playbook.role_paths))
     sink.emit(events.PlaybookStart(playbook.path, now()))
     if not inventory.hosts and not options.inventory:
         sink.emit(events.Warning("No inventory was parsed, only implicit localhost is available"))

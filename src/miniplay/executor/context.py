@@ -72,9 +72,18 @@ class RunContext:
             [*self.base_layers(h), *self.top_layers(h), self.magic(h, play)], self.templar))
 
     def scope(self, host: str, play: PlayState, task: Task | None = None) -> VarScope:
-        """The variables `task` sees on `host`, low → high precedence."""
-        layers = self.base_layers(host)
+        """The variables `task` sees on `host`, low → high precedence.
+
+        Role defaults sit below everything (every role of the play, then the task's own
+        role again so it wins); role vars sit above the play's `vars_files`, as in
+        ansible-core with its default of public role variables.
+        """
+        own = task.role if task is not None else None
+        roles = [*play.play.roles, *([own] if own is not None else [])]
+        layers: list[Mapping[str, Any]] = [role.defaults for role in roles]
+        layers += self.base_layers(host)
         layers.extend(play.play_vars)
+        layers += [role.vars for role in roles]
         if task is not None:
             layers.append(task.vars)
         layers.extend(self.top_layers(host))

@@ -24,7 +24,7 @@ from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
 from miniplay.executor.loops import items_of, loop_vars
 from miniplay.model import Task
-from miniplay.parser import Inherited, parse_task_file
+from miniplay.parser import Inherited, parse_included_role, parse_task_file
 from miniplay.results import TaskStatus
 
 if TYPE_CHECKING:
@@ -130,13 +130,17 @@ class Flow:
         """`include_tasks`: resolve the file per host (and item), then run its tasks
         on the hosts that included it, grouped so the lockstep holds per file."""
         uid = str(uuid.uuid4())
-        self.ctx.sink.emit(events.TaskStart(task.display_name, uid, task.action,
+        name = task.display_name
+        if not task.name and task.action == "include_role":
+            name = f"include_role : {task.args.get('name', '')}"
+        self.ctx.sink.emit(events.TaskStart(name, uid, task.action,
                                             task_path(task), now(), False, self.play.uid))
         groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
         for host in hosts:
             for path, extra in self._included(task, host):
                 key = (path, repr(sorted(extra.items())))
                 groups.setdefault(key, ([], extra))[0].append(host)
+        role = task.action == "include_role"
         for (path, _), (members, extra) in groups.items():
             label = f" => (item={extra.get('item')})" if task.loop is not None else ""
             self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
@@ -145,7 +149,11 @@ class Flow:
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
             inherited = Inherited(vars={**task.vars, **extra})
-            nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
+            if role:
+                nodes = parse_included_role(path, self.ctx.playbook.path, inherited,
+                                            dict(task.args), task.action_pos)
+            else:
+                nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
             await self.linear.run_nodes(nodes, members)
 
     def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
@@ -161,6 +169,9 @@ class Flow:
             if not all(self.ctx.templar.condition(c.value, item_scope, c.pos) for c in task.when):
                 continue
             args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
+            if task.action == "include_role":
+                found.append((str(args.get("name", "")), extra))
+                continue
             name = str(args.get("file", args.get("_raw_params", "")))
             found.append((self._task_file(task, name), extra))
         return found

@@ -30,7 +30,8 @@ def list_playbook(playbook: Playbook, inventory: Inventory, options: RunOptions,
             lines.append(f"    pattern: {[pattern] if isinstance(pattern, str) else pattern}")
             lines.append(f"    hosts ({len(hosts)}):")
             lines += [f"      {host}" for host in hosts]
-        tasks = [t for t in iter_tasks(play.pre_tasks + play.tasks + play.post_tasks)
+        sections = play.pre_tasks + play.role_tasks + play.tasks + play.post_tasks
+        tasks = [t for t in iter_tasks(sections)
                  if selected(t.tags, options)]
         if args.list_tasks:
             lines.append("    tasks:")

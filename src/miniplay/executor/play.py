@@ -109,7 +109,8 @@ class PlayRunner:
         try:
             if self._gather(state, batch[0]):
                 await linear.run_task(_facts_task(self.model), batch)
-            for section in (self.model.pre_tasks, self.model.tasks, self.model.post_tasks):
+            main = self.model.role_tasks + self.model.tasks
+            for section in (self.model.pre_tasks, main, self.model.post_tasks):
                 await linear.run_nodes(section, batch)
                 await handlers.flush(linear, batch)
         except PlayEnded:

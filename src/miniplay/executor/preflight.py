@@ -17,7 +17,7 @@ from miniplay.executor.batches import ORDERS
 from miniplay.model import Play, Playbook, Task, iter_tasks
 from miniplay.runner import ModuleFinder
 
-CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks"})
+CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks", "include_role"})
 
 _TASK_FEATURES = {
     "throttle": "throttle is not built yet",
@@ -53,6 +53,6 @@ def preflight(playbook: Playbook, finder: ModuleFinder) -> None:
         _check_play(play)
         if play.gather_facts is None or play.gather_facts.value not in (False, "false", "no"):
             finder.require("setup", play.pos)
-        sections = play.pre_tasks + play.tasks + play.post_tasks
+        sections = play.pre_tasks + play.role_tasks + play.tasks + play.post_tasks
         for task in iter_tasks(sections) + list(play.handlers):
             _check_task(task, finder)

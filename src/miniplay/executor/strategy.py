@@ -114,6 +114,10 @@ class Linear:
         state.rescue_vars.update(state.last_failure)
 
     def _name(self, task: Task) -> str:
+        name = self._plain_name(task)
+        return f"{task.role.name} : {name}" if task.role is not None else name
+
+    def _plain_name(self, task: Task) -> str:
         if not task.name:
             return task.action
         try:
@@ -127,7 +131,7 @@ class Linear:
         wanted = self.ctx.start_at_task
         if wanted is None:
             return False
-        if wanted in (task.name, self._name(task)):
+        if wanted in (task.name, self._name(task), self._plain_name(task)):
             self.ctx.start_at_task = None
             return False
         return True
@@ -145,7 +149,7 @@ class Linear:
         if task.action == "meta":
             await self.on_meta(task, hosts)
             return
-        if task.action == "include_tasks":
+        if task.action in ("include_tasks", "include_role"):
             await self.on_include(task, hosts)
             return
         uid = str(uuid.uuid4())

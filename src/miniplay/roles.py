@@ -1,0 +1,103 @@
+"""Finding roles and reading their parts.
+
+Takes: a role name (or path) and where to look. Gives: a `RoleSource` — its folder,
+defaults, vars, the data of its tasks and handlers files, and its `meta/main.yml`
+dependencies. Raises: `PlaybookError` (positioned at the reference) for a role that is
+not found or a part that is not what Ansible expects.
+
+Lookup order is Ansible's: `roles/` beside the playbook, the `roles_path` folders
+(`ANSIBLE_ROLES_PATH`, colon-separated), then the playbook's own folder; a name with a
+slash may be a path. Each part is `<part>/main.yml` (or `.yaml`, or no extension), or
+the `*_from` file a reference asks for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from miniplay.errors import PlaybookError, Position
+from miniplay.loader import YamlMap, YamlSeq, load_file, plain
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSource:
+    """A role on disk, its variables loaded, its task files not yet parsed."""
+
+    name: str
+    path: Path
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    tasks_file: Path | None = None
+    handlers_file: Path | None = None
+    dependencies: tuple[Any, ...] = ()
+    dependency_list: YamlSeq | None = None
+
+
+def search_paths(playbook_dir: str) -> list[Path]:
+    """Where roles are looked up, first match wins."""
+    paths = [Path(playbook_dir) / "roles"]
+    env = os.environ.get("ANSIBLE_ROLES_PATH", "")
+    paths += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    paths.append(Path(playbook_dir))
+    return paths
+
+
+def find_role(name: str, playbook_dir: str, pos: Position | None) -> Path:
+    """The folder of role `name`."""
+    candidates = [base / name for base in search_paths(playbook_dir)]
+    if "/" in name or name.startswith("."):
+        candidates.insert(0, Path(playbook_dir) / name)
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    looked = ", ".join(str(c.parent) for c in candidates)
+    raise PlaybookError(f"the role '{name}' was not found in {looked}", pos,
+                        "create roles/NAME/tasks/main.yml beside the playbook, or set "
+                        "ANSIBLE_ROLES_PATH")
+
+
+def part_file(role: Path, part: str, name: str = "main") -> Path | None:
+    """`<role>/<part>/<name>.yml` (or .yaml, or no extension), if present."""
+    for suffix in (".yml", ".yaml", ""):
+        candidate = role / part / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _mapping(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    data = load_file(path).data
+    if data is None:
+        return {}
+    if not isinstance(data, YamlMap):
+        raise PlaybookError(f"{path} must hold a mapping of variables", Position(str(path), 1, 1))
+    return plain(data)  # type: ignore[no-any-return]
+
+
+def load_role(name: str, playbook_dir: str, pos: Position | None,
+              choices: Mapping[str, str] | None = None) -> RoleSource:
+    """Read role `name`; `choices` holds `tasks_from`, `vars_from`... of the reference."""
+    chosen = dict(choices or {})
+    path = find_role(name, playbook_dir, pos)
+    meta = part_file(path, "meta")
+    deps: YamlSeq | None = None
+    if meta is not None:
+        data = load_file(meta).data
+        if isinstance(data, YamlMap) and isinstance(data.get("dependencies"), YamlSeq):
+            deps = data["dependencies"]
+    return RoleSource(
+        name=name,
+        path=path,
+        defaults=_mapping(part_file(path, "defaults", chosen.get("defaults_from", "main"))),
+        vars=_mapping(part_file(path, "vars", chosen.get("vars_from", "main"))),
+        tasks_file=part_file(path, "tasks", chosen.get("tasks_from", "main")),
+        handlers_file=part_file(path, "handlers", chosen.get("handlers_from", "main")),
+        dependencies=tuple(deps or ()),
+        dependency_list=deps,
+    )
