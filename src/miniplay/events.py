@@ -30,6 +30,7 @@ class PlayStart:
     path: str
     hosts: tuple[str, ...]
     time: float
+    strategy: str = "linear"  # "free": task banners appear with results, as in Ansible
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ Order per batch (ansible-core): facts → `pre_tasks` → handlers → `tasks` �
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ class PlayRunner:
     def _play_start(self, uid: str, batch: list[str]) -> None:
         path = f"{Path(self.model.pos.file).resolve()}:{self.model.pos.line}"
         self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, path, tuple(batch),
-                                            now()))
+                                            now(), self.model.strategy))
 
     async def _batch(self, hosts: list[str], batch: list[str]) -> None:
         uid = str(uuid.uuid4())
@@ -102,17 +103,19 @@ class PlayRunner:
         handlers = Handlers(self.ctx, state, self.model)
         flow = Flow(self.ctx, state, handlers)
         runner = TaskRunner(self.ctx, state, Dispatcher(self.ctx, state, self.finder))
+        free = self.model.strategy == "free"
         linear = Linear(self.ctx, state, runner, flow.meta, flow.include,
-                        self._max_fail())
+                        self._max_fail(), free)
         flow.bind(linear)
         aborted: PlayAborted | None = None
         try:
             if self._gather(state, batch[0]):
                 await linear.run_task(_facts_task(self.model), batch)
-            main = self.model.role_tasks + self.model.tasks
-            for section in (self.model.pre_tasks, main, self.model.post_tasks):
-                await linear.run_nodes(section, batch)
-                await handlers.flush(linear, batch)
+            if free:
+                await asyncio.gather(*(self._run_sections(linear, handlers, [host])
+                                       for host in batch))
+            else:
+                await self._run_sections(linear, handlers, batch)
         except PlayEnded:
             state.ended = True
         except PlayAborted as stop:
@@ -122,6 +125,13 @@ class PlayRunner:
         for _ in range(banners):
             self.ctx.sink.emit(events.Notice("NO MORE HOSTS LEFT", banner=True))
         return aborted is not None
+
+    async def _run_sections(self, linear: Linear, handlers: Handlers, hosts: list[str]) -> None:
+        """pre_tasks, roles + tasks, post_tasks, each followed by a handler flush."""
+        main = self.model.role_tasks + self.model.tasks
+        for section in (self.model.pre_tasks, main, self.model.post_tasks):
+            await linear.run_nodes(section, hosts)
+            await handlers.flush(linear, hosts)
 
     def _max_fail(self) -> float | None:
         value = self._render(self.model.max_fail_percentage)

@@ -39,9 +39,9 @@ def _check_play(play: Play) -> None:
         if getattr(play, keyword) is not None:
             raise PlaybookError(message, play.key_pos.get(keyword, play.pos),
                                 "remove the keyword; miniplay refuses what it cannot honour")
-    if play.strategy != "linear":
+    if play.strategy not in ("linear", "free"):
         raise PlaybookError(f"strategy {play.strategy} is not built yet",
-                            play.key_pos.get("strategy", play.pos), "use the linear strategy")
+                            play.key_pos.get("strategy", play.pos), "use linear or free")
     if play.order not in ORDERS:
         raise PlaybookError(f"invalid order {play.order!r}", play.key_pos.get("order", play.pos),
                             f"use one of: {', '.join(ORDERS)}")

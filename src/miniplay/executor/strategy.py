@@ -65,9 +65,11 @@ class Linear:
 
     def __init__(self, ctx: RunContext, play: PlayState, runner: TaskRunner,
                  on_meta: MetaHandler, on_include: IncludeHandler,
-                 max_fail_percentage: float | None = None) -> None:
+                 max_fail_percentage: float | None = None, free: bool = False) -> None:
         self.ctx = ctx
         self.max_fail = max_fail_percentage
+        self.free = free
+        self._uids: dict[int, str] = {}
         self.play = play
         self.runner = runner
         self.on_meta = on_meta
@@ -152,11 +154,13 @@ class Linear:
         if task.action in ("include_tasks", "include_role"):
             await self.on_include(task, hosts)
             return
-        uid = str(uuid.uuid4())
+        # free strategy: each host announces the task again, under the same id
+        uid = self._uids.setdefault(id(task), str(uuid.uuid4())) if self.free else str(
+            uuid.uuid4())
         name = self._name(task)
         self.ctx.sink.emit(events.TaskStart(name, uid, task.action, _path(task), now(),
                                             handler, self.play.uid))
-        run_once = self._truthy(task, task.run_once, hosts[0])
+        run_once = not self.free and self._truthy(task, task.run_once, hosts[0])
         targets = hosts[:1] if run_once else hosts
         async with asyncio.TaskGroup() as group:
             runs = [group.create_task(self._on_host(task, host, uid, name)) for host in targets]

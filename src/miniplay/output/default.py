@@ -95,6 +95,7 @@ class DefaultOutput:
         self._tasks: dict[str, _Task] = {}
         self._last_banner: str | None = None
         self._warned: set[str] = set()
+        self._free = False
         self._handlers: dict[type, Callable[[Any], None]] = {
             PlaybookStart: self._playbook_start,
             PlayStart: self._play_start,
@@ -158,6 +159,7 @@ class DefaultOutput:
             self._banner(f"PLAYBOOK: {os.path.basename(event.path)}")
 
     def _play_start(self, event: PlayStart) -> None:
+        self._free = event.strategy in ("free", "host_pinned")
         name = event.name.strip()
         self._banner(f"PLAY [{name}]" if name else "PLAY")
 
@@ -165,7 +167,8 @@ class DefaultOutput:
         prefix = "RUNNING HANDLER" if event.is_handler else "TASK"
         task = _Task(prefix, event.name.strip(), event.action, event.path)
         self._tasks[event.uid] = task
-        self._print_task_banner(event.uid, task)
+        if not self._free:
+            self._print_task_banner(event.uid, task)
 
     # -- results -----------------------------------------------------------------
 
