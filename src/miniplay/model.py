@@ -118,6 +118,7 @@ class Play:
     post_tasks: tuple[Node, ...] = ()
     handlers: tuple[Task, ...] = ()
     gather_facts: Expr | None = None
+    gather_subset: Expr | None = None
     serial: Expr | None = None
     strategy: str = "linear"
     order: str = "inventory"

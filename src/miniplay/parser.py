@@ -190,6 +190,7 @@ class Parser:
             post_tasks=sections["post_tasks"],
             handlers=handlers,
             gather_facts=_expr(data, "gather_facts"),
+            gather_subset=_expr(data, "gather_subset"),
             serial=_expr(data, "serial"),
             strategy=str(data.get("strategy") or "linear"),
             order=str(data.get("order") or "inventory"),

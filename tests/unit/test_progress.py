@@ -45,3 +45,13 @@ def test_fire_and_forget_alone_draws_nothing() -> None:
     progress = LiveProgress(Recorder(stream), stream)
     progress.emit(JobStarted("a", "t", "j1.1", 10, 0, 0.0))
     assert stream.getvalue() == "<JobStarted>\n"
+
+
+def test_diff_rendering() -> None:
+    from miniplay.output.diff import render_diff
+
+    text = render_diff({"before": "a\nb\n", "after": "a\nc\n", "before_header": "/etc/x (before)",
+                        "after_header": "/etc/x (after)"})
+    assert text == ("--- /etc/x (before)\n+++ /etc/x (after)\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n")
+    assert render_diff([{"prepared": "P\n"}, {"before": "", "after": ""}]) == "P\n"
+    assert "\x1b[0;32m+c" in render_diff({"before": "b\n", "after": "c\n"}, color=True)

@@ -38,7 +38,8 @@ class PlaybookStopped(Exception):
 
 
 def _facts_task(play: Play) -> Task:
-    return Task(action="setup", args={}, pos=play.pos, action_pos=play.pos,
+    args = {} if play.gather_subset is None else {"gather_subset": play.gather_subset.value}
+    return Task(action="setup", args=args, pos=play.pos, action_pos=play.pos,
                 name="Gathering Facts", tags=frozenset({"always"}))
 
 

@@ -43,6 +43,7 @@ from miniplay.events import (
 )
 from miniplay.output import callback_view, clean_debug, display_view
 from miniplay.output.colors import Color, paint
+from miniplay.output.diff import render_diff
 from miniplay.results import HostStats, TaskStatus
 
 _STATUS_COLOR = {
@@ -172,9 +173,19 @@ class DefaultOutput:
 
     # -- results -----------------------------------------------------------------
 
+    def _diff(self, result: Mapping[str, Any], no_log: bool) -> None:
+        """`--diff`: the change as a unified diff, printed before the result line."""
+        if no_log or not result.get("diff") or result.get("failed"):
+            return
+        text = render_diff(result["diff"], self.color)
+        if text:
+            self.out.write(text)
+
     def _host_result(self, event: HostResult) -> None:
         view = callback_view(event.result, event.action, event.no_log, event.loop)
         self._ensure_banner(event.task_uid)
+        if not event.loop:
+            self._diff(event.result, event.no_log)
         if event.status is TaskStatus.UNREACHABLE:
             label = host_label(event.host, event.delegated_to)
             self._line(f"fatal: [{label}]: UNREACHABLE! => {self._dump(view)}", Color.UNREACHABLE)
@@ -212,6 +223,7 @@ class DefaultOutput:
         view = clean_debug(callback_view(event.result, action, event.no_log), action)
         item = _NO_LOG_LABEL if event.no_log else event.label
         self._ensure_banner(event.task_uid)
+        self._diff(event.result, event.no_log)
         label = host_label(event.host, event.delegated_to)
         verbose = self._is_verbose(view, event.verbose_always)
         dumped = f" => {self._dump(view, event.verbose_always)}" if verbose else ""
