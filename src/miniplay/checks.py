@@ -22,7 +22,7 @@ Rules (stable ids, also used by `--format json`):
     unknown-handler    `notify` names no handler name or listen topic of the play
     missing-file       import_tasks/include_tasks/vars_files/import_playbook file absent
     import-cycle       a file that imports itself, directly or not
-    not-built          an Ansible keyword or action miniplay does not run yet
+    not-built          an Ansible keyword miniplay does not run yet (keywords.NOT_BUILT)
 
 The checker is one object per validation run: it owns the caches (compiled validators,
 parsed templates, loaded files) so that nothing lives in module globals.
@@ -36,7 +36,7 @@ from typing import Any
 
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
 from miniplay.checks_jinja import JinjaChecker, is_template
-from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
+from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built, uses_roles
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.schema import Diagnostic, SchemaSet, describe, error
 
@@ -103,6 +103,8 @@ class PlaybookChecker:
         scope = Scope(path, base)
         found += self.check_vars_files(play.get("vars_files"), play, scope)
         handlers = collect_handlers(self.tasks, play.get("handlers"), scope)
+        if "roles" in play or any(uses_roles(play.get(key)) for key in (*SECTIONS, "handlers")):
+            handlers = None  # roles bring handlers of their own; the roles stage checks them
         scope = Scope(path, base, "task", handlers)
         for section in SECTIONS:
             found += self.tasks.check_nodes(play.get(section), scope)

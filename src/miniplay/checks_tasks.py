@@ -38,10 +38,7 @@ from miniplay.schema import (
 
 BARE_ARGS = {"assert": frozenset({"that"}), "debug": frozenset({"var"})}
 TASK_FILES = frozenset({"import_tasks", "include_tasks"})
-NOT_BUILT_ACTIONS = {
-    "include_role": "roles are not built yet; use include_tasks",
-    "import_role": "roles are not built yet; use import_tasks",
-}
+ROLE_ACTIONS = frozenset({"include_role", "import_role"})
 
 
 def not_built(node: YamlMap) -> list[Diagnostic]:
@@ -139,9 +136,6 @@ class TaskChecker:
                      modules: frozenset[str]) -> list[Diagnostic]:
         """Unknown or unbuilt module, arguments, templates in them, task files."""
         key_pos = node.key_pos.get(action.key, action.pos)
-        if action.module in NOT_BUILT_ACTIONS:
-            return [error("not-built", f"miniplay does not run `{action.module}` yet",
-                          key_pos, NOT_BUILT_ACTIONS[action.module])]
         if action.module not in modules:
             return [error("unknown-module", f"couldn't resolve module/action "
                           f"'{action.module}'", key_pos, _module_hint(action.module, modules))]
@@ -264,6 +258,18 @@ def _inner_handlers(checker: TaskChecker, node: YamlMap, scope: Scope) -> set[st
     data, _ = checker.sources.load(path)
     inner = collect_handlers(checker, data, scope.inside(path, real(path)))
     return None if inner is None else names | inner
+
+
+def uses_roles(items: Any) -> bool:
+    """Whether any task under `items` runs a role (whose handlers are then unknown here)."""
+    for node in items if isinstance(items, YamlSeq) else ():
+        if not isinstance(node, YamlMap):
+            continue
+        if any(isinstance(key, str) and key.rsplit(".", 1)[-1] in ROLE_ACTIONS for key in node):
+            return True
+        if "block" in node and any(uses_roles(node.get(k)) for k in ("block", "rescue", "always")):
+            return True
+    return False
 
 
 def _task_file(node: YamlMap) -> str | None:
