@@ -42,10 +42,6 @@ BLOCK_KEYWORDS = SHARED_KEYWORDS | {"block", "rescue", "always", "notify"}
 
 # Ansible keywords miniplay does not honour yet: refused with a clear error.
 NOT_BUILT: Mapping[str, str] = {
-    "become": "privilege escalation is not built yet; run miniplay as the target user",
-    "become_user": "privilege escalation is not built yet; run miniplay as the target user",
-    "become_method": "privilege escalation is not built yet",
-    "become_flags": "privilege escalation is not built yet",
     "become_exe": "privilege escalation is not built yet",
     "vars_prompt": "interactive prompts are not supported; pass values with -e",
     "module_defaults": "module_defaults is not built yet; set the arguments on each task",

@@ -73,6 +73,10 @@ class Task:
     any_errors_fatal: Expr | None = None
     timeout: Expr | None = None
     throttle: Expr | None = None
+    become: Expr | None = None
+    become_user: Expr | None = None
+    become_method: Expr | None = None
+    become_flags: Expr | None = None
     listen: tuple[str, ...] = ()
     is_handler: bool = False
     role: RoleInfo | None = None

@@ -25,7 +25,7 @@ from miniplay.model import Block, Expr, Node, Play, Playbook, RoleInfo, Task
 from miniplay.roles import load_role
 
 _SCALAR_INHERITED = (
-    "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
+    "become", "become_user", "become_method", "become_flags", "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
     "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
 )
 
@@ -354,7 +354,9 @@ class Parser:
             diff=scalars.get("diff"), delegate_to=scalars.get("delegate_to"),
             delegate_facts=scalars.get("delegate_facts"), run_once=scalars.get("run_once"),
             any_errors_fatal=scalars.get("any_errors_fatal"), timeout=scalars.get("timeout"),
-            throttle=scalars.get("throttle"),
+            throttle=scalars.get("throttle"), become=scalars.get("become"),
+            become_user=scalars.get("become_user"), become_method=scalars.get("become_method"),
+            become_flags=scalars.get("become_flags"),
         )
 
     @staticmethod

@@ -7,11 +7,13 @@ does not have.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 from miniplay.connection.base import Connection
+from miniplay.connection.become import Become
 from miniplay.errors import HostUnreachable
 from miniplay.options import RunOptions
 
@@ -21,16 +23,28 @@ def connection_type(variables: Mapping[str, Any]) -> str:
     return str(variables.get("ansible_connection") or "ssh")
 
 
-def open_connection(host: str, variables: Mapping[str, Any], options: RunOptions) -> Connection:
-    """A connection for `host` (local or ssh)."""
+def _local_python(become: Become | None) -> str:
+    """The controller's Python, or the system's for another user (who may not be able to
+    read a virtual environment under the controller user's home)."""
+    if become is None:
+        return sys.executable
+    return shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+
+
+def open_connection(host: str, variables: Mapping[str, Any], options: RunOptions,
+                    become: Become | None = None) -> Connection:
+    """A connection for `host` (local or ssh), escalated with `become` when given."""
     kind = connection_type(variables)
     if kind == "local":
         from miniplay.connection.local import LocalConnection
 
-        python = str(variables.get("ansible_python_interpreter") or sys.executable)
-        return LocalConnection(host, python)
+        python = str(variables.get("ansible_python_interpreter") or _local_python(become))
+        return LocalConnection(host, python, become)
     if kind in ("ssh", "paramiko", "smart"):
         from miniplay.connection.ssh import SshConnection  # asyncssh loads only when needed
 
+        if become is not None:
+            raise HostUnreachable("become over ssh is not built yet in miniplay",
+                                  hint="run the play without become, or on a local host")
         return SshConnection.from_vars(host, variables, options)
     raise HostUnreachable(f"connection type {kind!r} is not supported by miniplay")

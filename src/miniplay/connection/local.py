@@ -22,6 +22,7 @@ from typing import Any
 
 from miniplay.connection.agent_client import AgentClient, bootstrap_argv
 from miniplay.connection.base import ModuleRequest, RawOutput
+from miniplay.connection.become import Become, handshake
 from miniplay.errors import HostUnreachable
 
 STDERR_KEPT = 4096
@@ -30,9 +31,11 @@ STDERR_KEPT = 4096
 class LocalConnection:
     """One local "host"; implements `miniplay.connection.base.Connection`."""
 
-    def __init__(self, host: str, python: str = sys.executable) -> None:
+    def __init__(self, host: str, python: str = sys.executable,
+                 become: Become | None = None) -> None:
         self.host = host
         self.python = python
+        self.become = become
         self._process: asyncio.subprocess.Process | None = None
         self._client: AgentClient | None = None
         self._stderr = bytearray()
@@ -43,12 +46,18 @@ class LocalConnection:
         return await (await self._agent()).run_module(request)
 
     async def exec_raw(self, command: str, environment: Mapping[str, str]) -> RawOutput:
+        password = None
+        if self.become is not None:
+            command = self.become.wrap_command(command)
+            password = self.become.password
         try:
             process = await asyncio.create_subprocess_shell(
-                command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, env={**os.environ, **environment},
+                command, stdin=asyncio.subprocess.PIPE if password else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env={**os.environ, **environment},
             )
-            stdout, stderr = await process.communicate()
+            feed = (password + "\n").encode() if password and self.become else None
+            stdout, stderr = await process.communicate(feed)
         except OSError as exc:
             raise HostUnreachable(f"{self.host}: cannot run /bin/sh: {exc}") from exc
         return RawOutput(process.returncode or 0, stdout.decode("utf-8", "replace"),
@@ -82,9 +91,12 @@ class LocalConnection:
             return self._client
 
     async def _start(self) -> AgentClient:
+        argv = bootstrap_argv(self.python)
+        if self.become is not None:
+            argv = self.become.wrap_argv(argv)
         try:
             process = await asyncio.create_subprocess_exec(
-                *bootstrap_argv(self.python), stdin=asyncio.subprocess.PIPE,
+                *argv, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,  # Ctrl-C reaches miniplay, which closes the agent
             )
@@ -94,6 +106,9 @@ class LocalConnection:
         if process.stdin is None or process.stdout is None or process.stderr is None:
             raise HostUnreachable(f"{self.host}: the agent has no pipes")
         self._stderr_task = asyncio.create_task(self._collect_stderr(process.stderr))
+        if self.become is not None:
+            await handshake(self.become, process.stdout, process.stdin.write,
+                            lambda: self._stderr.decode("utf-8", "replace"))
         client = AgentClient(process.stdout, process.stdin, self.host, self._stderr_text)
         await client.hello()
         return client

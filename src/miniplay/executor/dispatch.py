@@ -19,6 +19,7 @@ from miniplay import events
 from miniplay.actions import ACTIONS, ActionCall
 from miniplay.connection import open_connection
 from miniplay.connection.base import Connection
+from miniplay.connection.become import METHODS, Become
 from miniplay.errors import HostUnreachable, MiniplayError
 from miniplay.executor import jobs
 from miniplay.executor.context import RunContext
@@ -73,7 +74,7 @@ class Dispatcher:
             return await self._action(task, host, scope, args)
         target, target_scope = self.target(task, host, scope)
         try:
-            conn = await self.connection(target, target_scope)
+            conn = await self.connection(target, target_scope, self.become(task, scope))
             if task.action == "raw":
                 return await run_raw(conn, args, self._environment(task, scope))
             if task.action == "async_status":
@@ -110,16 +111,32 @@ class Dispatcher:
             layers = [{"ansible_host": delegate}]
         return delegate, VarScope([*layers, self.ctx.options.extra_vars], self.ctx.templar)
 
-    async def connection(self, host: str, scope: VarScope) -> Connection:
-        """The host's connection, opened on first use and kept for the run."""
-        conn = self.ctx.connections.get(host)
+    def become(self, task: Task, scope: VarScope) -> Become | None:
+        """The task's privilege escalation, or None (`become` false or unset)."""
+        if not self._value(task.become, scope, False):
+            return None
+        method = str(self._value(task.become_method, scope, "sudo"))
+        if method not in METHODS:
+            raise HostUnreachable(f"become_method {method} is not supported by miniplay",
+                                  hint=f"use one of: {', '.join(METHODS)}")
+        password = scope.get("ansible_become_password", scope.get("ansible_become_pass"))
+        return Become(method, str(self._value(task.become_user, scope, "root")),
+                      str(self._value(task.become_flags, scope, "") or ""),
+                      None if password is None else str(password))
+
+    async def connection(self, host: str, scope: VarScope,
+                         become: Become | None = None) -> Connection:
+        """The host's connection, opened on first use and kept for the run (one per
+        become user: each escalation has its own agent)."""
+        key = host if become is None else f"{host}\0{become.key}"
+        conn = self.ctx.connections.get(key)
         if conn is None:
-            conn = open_connection(host, scope, self.ctx.options)
+            conn = open_connection(host, scope, self.ctx.options, become)
             warning = getattr(conn, "warning", None)  # e.g. ssh host keys not checked
             if warning and not any(getattr(c, "warning", None) == warning
                                    for c in self.ctx.connections.values()):
                 self.ctx.sink.emit(events.Warning(warning))
-            self.ctx.connections[host] = conn
+            self.ctx.connections[key] = conn
         return conn
 
     def _environment(self, task: Task, scope: VarScope) -> dict[str, str]:
@@ -212,7 +229,8 @@ class _HostAccess:
 
     async def connection(self) -> Connection:
         target, scope = self._dispatcher.target(self._task, self._host, self._scope)
-        return await self._dispatcher.connection(target, scope)
+        become = self._dispatcher.become(self._task, self._scope)
+        return await self._dispatcher.connection(target, scope, become)
 
     async def run_module(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
         module = self._dispatcher.finder.find(name)
