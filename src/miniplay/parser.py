@@ -25,8 +25,8 @@ from miniplay.model import Block, Expr, Node, Play, Playbook, RoleInfo, Task
 from miniplay.roles import load_role
 
 _SCALAR_INHERITED = (
-    "become", "become_user", "become_method", "become_flags", "ignore_errors", "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to",
-    "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
+    "become", "become_user", "become_method", "become_flags", "ignore_errors",
+    "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to", "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
 )
 
 
