@@ -26,7 +26,8 @@ from miniplay.roles import load_role
 
 _SCALAR_INHERITED = (
     "become", "become_user", "become_method", "become_flags", "ignore_errors",
-    "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to", "delegate_facts", "run_once", "any_errors_fatal", "timeout", "throttle",
+    "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to", "delegate_facts",
+    "run_once", "any_errors_fatal", "timeout", "throttle",
 )
 
 
