@@ -26,7 +26,7 @@ from miniplay.events import EventSink, FanOut
 from miniplay.options import RunOptions
 from miniplay.variables import parse_extra_vars
 
-SUBCOMMANDS = ("validate", "jobs")
+SUBCOMMANDS = ("validate", "jobs", "explain")
 BUG_REPORT = "This is a bug in miniplay; please report it with the traceback above."
 
 
@@ -108,6 +108,44 @@ def cmd_jobs(argv: Sequence[str]) -> int:
     else:
         print(format_answers(answers, args.action))
     return exit_code(answers)
+
+
+def _explain_parser() -> _Parser:
+    p = _Parser(prog="miniplay explain",
+                description="Say what a playbook will do, without running anything.")
+    p.add_argument("playbook", metavar="PLAYBOOK")
+    p.add_argument("-i", "--inventory", action="append", default=[])
+    p.add_argument("-l", "--limit")
+    p.add_argument("-e", "--extra-vars", action="append", default=[])
+    p.add_argument("-t", "--tags", action="append", default=[])
+    p.add_argument("--skip-tags", action="append", default=[])
+    p.add_argument("--format", choices=("human", "json"), default="human")
+    return p
+
+
+def cmd_explain(argv: Sequence[str]) -> int:
+    """`miniplay explain PLAYBOOK`: the plan in words (or JSON); nothing runs."""
+    import json
+
+    from miniplay.explain import explain, render
+    from miniplay.inventory import load_inventory
+    from miniplay.parser import parse_playbook
+    from miniplay.variables import parse_extra_vars
+
+    args = _explain_parser().parse_args(argv)
+    if not Path(args.playbook).is_file():
+        raise UsageError(f"the playbook: {args.playbook} could not be found")
+    if not _validate_or_raise(args.playbook):
+        return 4
+    here = Path(args.playbook).parent
+    options = RunOptions(inventory=tuple(args.inventory), limit=args.limit,
+                         extra_vars=parse_extra_vars(args.extra_vars, str(here)),
+                         tags=_split_tags(args.tags) or ("all",),
+                         skip_tags=_split_tags(args.skip_tags))
+    inventory = load_inventory(options.inventory, str(here.resolve()))
+    plan = explain(parse_playbook(args.playbook), inventory, options)
+    print(json.dumps(plan, indent=2) if args.format == "json" else render(plan), end="")
+    return 0
 
 
 def _split_tags(values: Sequence[str]) -> tuple[str, ...]:
@@ -240,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in SUBCOMMANDS and not Path(args[0]).is_file():
-            command = cmd_validate if args[0] == "validate" else cmd_jobs
+            command = {"validate": cmd_validate, "jobs": cmd_jobs,
+                       "explain": cmd_explain}[args[0]]
             return command(args[1:])
         return cmd_run(args)
     except MiniplayError as exc:
