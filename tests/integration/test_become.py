@@ -116,3 +116,32 @@ def test_the_password_is_never_on_a_command_line() -> None:
     assert secret not in " ".join(argv)
     assert secret not in become.wrap_command("id")
     assert secret not in repr(become)
+
+
+@pytest.mark.ssh
+def test_become_over_ssh(tmp_path: Path, become_user: str, sshd: object) -> None:
+    from ssh_cli import host_line, inventory
+    from ssh_cli import run as ssh_run
+
+    inv = inventory(tmp_path, sshd, [host_line("h01", "127.0.0.1")])  # type: ignore[arg-type]
+    done = ssh_run(tmp_path, f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: whoami
+      become: true
+      become_user: {become_user}
+      register: who
+    - raw: id -un
+      become: true
+      become_user: {become_user}
+      register: raw_who
+    - command: whoami
+      register: plain
+    - assert:
+        that:
+          - who.stdout == '{become_user}'
+          - raw_who.stdout | trim == '{become_user}'
+          - plain.stdout == 'root'
+""", inv)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -43,8 +43,5 @@ def open_connection(host: str, variables: Mapping[str, Any], options: RunOptions
     if kind in ("ssh", "paramiko", "smart"):
         from miniplay.connection.ssh import SshConnection  # asyncssh loads only when needed
 
-        if become is not None:
-            raise HostUnreachable("become over ssh is not built yet in miniplay",
-                                  hint="run the play without become, or on a local host")
-        return SshConnection.from_vars(host, variables, options)
+        return SshConnection.from_vars(host, variables, options, become)
     raise HostUnreachable(f"connection type {kind!r} is not supported by miniplay")

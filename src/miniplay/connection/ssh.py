@@ -31,6 +31,7 @@ import asyncssh
 
 from miniplay.connection.agent_client import AgentClient, bootstrap_code, bootstrap_command
 from miniplay.connection.base import ModuleRequest, RawOutput
+from miniplay.connection.become import Become, handshake
 from miniplay.connection.ssh_errors import host_key_problem, unreachable
 from miniplay.connection.ssh_settings import (
     SshSettings,
@@ -109,9 +110,10 @@ class _ChannelWriter:
 class SshConnection:
     """One SSH host; implements `miniplay.connection.base.Connection`."""
 
-    def __init__(self, settings: SshSettings) -> None:
+    def __init__(self, settings: SshSettings, become: Become | None = None) -> None:
         self.host = settings.host
         self.settings = settings
+        self.become = become
         self._ssh: asyncssh.SSHClientConnection | None = None
         self._client: AgentClient | None = None
         self._process: asyncssh.SSHClientProcess[bytes] | None = None
@@ -120,10 +122,10 @@ class SshConnection:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_vars(cls, host: str, variables: Mapping[str, Any],
-                  options: RunOptions) -> SshConnection:
+    def from_vars(cls, host: str, variables: Mapping[str, Any], options: RunOptions,
+                  become: Become | None = None) -> SshConnection:
         """A connection for `host` (nothing is opened until the first request)."""
-        return cls(settings_from_vars(host, variables, options))
+        return cls(settings_from_vars(host, variables, options), become)
 
     @property
     def warning(self) -> str | None:
@@ -143,14 +145,18 @@ class SshConnection:
 
     async def exec_raw(self, command: str, environment: Mapping[str, str]) -> RawOutput:
         line = with_environment(command, environment)
+        feed = None
+        if self.become is not None:
+            line = self.become.wrap_command(line)
+            feed = f"{self.become.password}\n" if self.become.password else None
         ssh = await self._transport()
         try:
-            done = await self._run(ssh, line)
+            done = await self._run(ssh, line, feed)
         except TRANSPORT_ERRORS:
             await self._discard(ssh)
             ssh = await self._transport()
             try:
-                done = await self._run(ssh, line)
+                done = await self._run(ssh, line, feed)
             except TRANSPORT_ERRORS as exc:
                 raise unreachable(exc, self.settings) from exc
         rc = done.exit_status if done.exit_status is not None else 255
@@ -163,7 +169,11 @@ class SshConnection:
     # ------------------------------------------------------------ plumbing
 
     @staticmethod
-    async def _run(ssh: asyncssh.SSHClientConnection, line: str) -> asyncssh.SSHCompletedProcess:
+    async def _run(ssh: asyncssh.SSHClientConnection, line: str,
+                   feed: str | None = None) -> asyncssh.SSHCompletedProcess:
+        if feed is not None:  # a become password, for sudo's prompt only
+            return await ssh.run(line, check=False, input=feed, encoding="utf-8",
+                                 errors="replace")
         return await ssh.run(line, check=False, stdin=asyncssh.DEVNULL, encoding="utf-8",
                              errors="replace")
 
@@ -224,14 +234,19 @@ class SshConnection:
             raise unreachable(exc, s) from None
 
     async def _start_agent(self, ssh: asyncssh.SSHClientConnection) -> AgentClient:
+        command = agent_command(self.settings.python)
+        if self.become is not None:
+            command = shlex.join(self.become.wrap_argv(["/bin/sh", "-c", command]))
         try:
-            process = await ssh.create_process(agent_command(self.settings.python),
-                                               encoding=None)
+            process = await ssh.create_process(command, encoding=None)
         except TRANSPORT_ERRORS as exc:
             raise unreachable(exc, self.settings) from exc
         self._process = process
         self._stderr = bytearray()
         self._stderr_task = asyncio.create_task(self._collect_stderr(process.stderr))
+        if self.become is not None:
+            await handshake(self.become, process.stdout, process.stdin.write,  # type: ignore[arg-type]
+                            lambda: self._stderr.decode("utf-8", "replace"))
         client = AgentClient(_ChannelReader(process.stdout), _ChannelWriter(process.stdin),
                              self.host, self._stderr_text)
         try:

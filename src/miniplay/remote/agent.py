@@ -605,7 +605,20 @@ class Agent:
         self.running = False
 
 
+# Modules are forked from the agent: what the agent has imported, every module gets for
+# free. These are what the built-in modules import (about 30 ms of host CPU per task).
+PRELOAD = ("subprocess", "datetime", "glob", "shlex", "re", "stat", "pwd", "grp", "errno",
+           "fnmatch", "socket", "platform", "getpass", "hashlib", "difflib", "locale")
+
+
+def preload() -> None:
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            __import__(name)
+
+
 def main() -> None:
+    preload()
     Agent().serve()
 
 
