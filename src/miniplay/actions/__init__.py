@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from miniplay.actions.assert_ import assert_
 from miniplay.actions.base import Action, ActionCall
+from miniplay.actions.copy import copy
 from miniplay.actions.debug import debug
 from miniplay.actions.fail import fail
 from miniplay.actions.include_vars import include_vars
@@ -22,6 +23,7 @@ ACTIONS: Mapping[str, Action] = {
     "assert": assert_,
     "fail": fail,
     "include_vars": include_vars,
+    "copy": copy,
 }
 
 META_ACTIONS = frozenset({

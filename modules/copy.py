@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""copy (host side): write bytes the controller sent, or a host file, to `dest`.
+
+Takes (one JSON object on stdin): ``dest``; the data as ``_content`` (base64, sent by
+the controller's copy/template action) or ``src`` (a path on the host, with
+``remote_src``); ``_original_basename`` (file name when ``dest`` is a directory),
+``mode``, ``owner``, ``group``, ``backup``, ``force`` (true), ``follow``, ``validate``
+(a command with ``%s``), ``directory_mode``, ``checksum`` (expected SHA1).
+Gives (one JSON object on stdout): ansible-core 2.19's copy result: ``dest``,
+``checksum``, ``md5sum`` and ``size``/``mode``/``owner``/... when written, ``path`` and
+file attributes when already right, ``backup_file``; ``diff`` is a list with one
+{before, after, before_header, after_header} when content changes in diff mode, as the
+copy action returns it. Raises: nothing; every problem is a failed result.
+
+Idempotent by SHA1 checksum; check mode writes nothing. Standard library only,
+Python >= 3.8.
+"""
+
+from __future__ import annotations
+
+import base64
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import stat as st
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+# --- common: begin (identical in every file module; tests check it; it needs: grp, json, os,
+# pwd, re, shutil, stat as st, tempfile, time, typing.Any) ---
+
+REQUIRED = object()
+TRUE = ("1", "true", "yes", "on", "y", "t")
+FALSE = ("0", "false", "no", "off", "n", "f", "")
+FS_SPEC = {"mode": ("raw", None), "owner": ("str", None), "group": ("str", None),
+           "attributes": ("str", None), "seuser": ("str", None), "serole": ("str", None),
+           "setype": ("str", None), "selevel": ("str", None), "unsafe_writes": ("bool", False)}
+
+
+class Failure(Exception):
+    """Ends the module with a failed result carrying `msg` and `fields`."""
+
+    def __init__(self, msg: str, **fields: Any) -> None:
+        super().__init__(msg)
+        self.result = dict(fields, msg=msg, failed=True)
+
+
+def convert(name: str, kind: str, value: Any) -> Any:
+    """`value` as AnsibleModule's type `kind` would make it."""
+    if value is None or kind == "raw":
+        return value
+    if kind == "bool":
+        if str(value).lower() in TRUE:
+            return True
+        if str(value).lower() in FALSE:
+            return False
+        raise Failure(f"argument '{name}' is of type {type(value).__name__} and we were unable "
+                      f"to convert to bool: The value '{value}' is not a valid boolean.")
+    if kind == "path":
+        return os.path.expanduser(os.path.expandvars(str(value)))
+    if kind == "list":
+        return value if isinstance(value, list) else [p.strip() for p in str(value).split(",")]
+    try:
+        return {"str": str, "int": int, "float": float}[kind](value)
+    except ValueError:
+        raise Failure(f"argument '{name}' is of type {type(value).__name__} and we were unable "
+                      f"to convert to {kind}: {value!r}") from None
+
+
+def parse_args(raw: dict[str, Any], module: str, spec: dict[str, tuple[str, Any]],
+               aliases: dict[str, str]) -> dict[str, Any]:
+    """The parameters with aliases resolved, types converted and defaults filled."""
+    given = {k: v for k, v in raw.items() if not k.startswith("_ansible_")}
+    for alias, name in aliases.items():
+        if alias in given:
+            given.setdefault(name, given.pop(alias))
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise Failure(f"Unsupported parameters for ({module}) module: {', '.join(unknown)}. "
+                      f"Supported parameters include: {', '.join(sorted([*spec, *aliases]))}.")
+    missing = [n for n, (_, d) in spec.items() if d is REQUIRED and given.get(n) is None]
+    if missing:
+        raise Failure("missing required arguments: " + ", ".join(missing))
+    return {n: convert(n, kind, given.get(n, None if d is REQUIRED else d))
+            for n, (kind, d) in spec.items()}
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def symbolic_mode(text: str, current: int, isdir: bool) -> int:
+    """A chmod-style symbolic mode (``u=rw,g+x,o-w``) applied to `current`."""
+    mode = current
+    for clause in text.split(","):
+        match = re.fullmatch(r"([ugoa]*)((?:[-+=][rwxXst]*)+)", clause)
+        if not match:
+            raise ValueError(f"bad symbolic permission for mode: {clause}")
+        users = match.group(1).replace("a", "ugo") or "ugo"
+        for op, perms in re.findall(r"([-+=])([rwxXst]*)", match.group(2)):
+            for user in users:
+                bits = perm_bits(user, perms, mode, isdir)
+                if not match.group(1):
+                    bits &= ~umask()
+                keep = {"u": 0o4700, "g": 0o2070, "o": 0o1007}[user]
+                mode = {"=": (mode & ~keep) | bits, "+": mode | bits, "-": mode & ~bits}[op]
+    return mode
+
+
+def perm_bits(user: str, perms: str, mode: int, isdir: bool) -> int:
+    shift = {"u": 6, "g": 3, "o": 0}[user]
+    bits = 0
+    for perm in perms:
+        if perm in "rwx" or (perm == "X" and (isdir or mode & 0o111)):
+            bits |= {"r": 4, "w": 2, "x": 1, "X": 1}[perm] << shift
+        elif perm == "s" and user in "ug":
+            bits |= 0o4000 if user == "u" else 0o2000
+        elif perm == "t" and user == "o":
+            bits |= 0o1000
+    return bits
+
+
+def wanted_mode(path: str, mode: Any) -> int:
+    info = os.lstat(path)
+    if isinstance(mode, int):
+        return mode
+    try:
+        return int(str(mode), 8)
+    except ValueError:
+        pass
+    try:
+        return symbolic_mode(str(mode), st.S_IMODE(info.st_mode), st.S_ISDIR(info.st_mode))
+    except ValueError as exc:
+        raise Failure("mode must be in octal or symbolic form", path=path,
+                      details=str(exc)) from None
+
+
+def note(diff: dict[str, Any], key: str, before: Any, after: Any) -> None:
+    diff.setdefault("before", {})[key] = before
+    diff.setdefault("after", {})[key] = after
+
+
+def lookup_id(kind: str, name: str, path: str) -> int:
+    try:
+        return int(name)
+    except ValueError:
+        pass
+    try:
+        return pwd.getpwnam(name).pw_uid if kind == "user" else grp.getgrnam(name).gr_gid
+    except KeyError:
+        verb = "chown" if kind == "user" else "chgrp"
+        raise Failure(f"{verb} failed: failed to look up {kind} {name}", path=path) from None
+
+
+def set_attributes(path: str, params: dict[str, Any], diff: dict[str, Any],
+                   check: bool) -> bool:
+    """Give `path` the wanted owner, group and mode; whether anything (would) change."""
+    wanted = [n for n in ("owner", "group", "mode") if params.get(n) is not None]
+    if not wanted or (check and not os.path.lexists(path)):
+        return bool(wanted)
+    changed = False
+    info = os.lstat(path)
+    for kind, key, now in (("user", "owner", info.st_uid), ("group", "group", info.st_gid)):
+        if params.get(key) is not None:
+            new = lookup_id(kind, str(params[key]), path)
+            if new != now:
+                note(diff, key, now, new)
+                changed = True
+                if not check:
+                    os.lchown(path, new if kind == "user" else -1, new if kind == "group" else -1)
+    if params.get("mode") is not None:
+        mode, now = wanted_mode(path, params["mode"]), st.S_IMODE(info.st_mode)
+        if mode != st.S_IMODE(mode):
+            raise Failure("Invalid mode supplied, only permission info is allowed", details=mode)
+        if mode != now:
+            note(diff, "mode", f"0{now:03o}", f"0{mode:03o}")
+            changed = True
+            if not check and not st.S_ISLNK(info.st_mode):
+                os.chmod(path, mode)
+    return changed
+
+
+def path_info(result: dict[str, Any]) -> dict[str, Any]:
+    """Add what AnsibleModule adds about the result's path: owner, mode, state, size."""
+    path = result.get("path", result.get("dest"))
+    if path is None or not os.path.exists(path):
+        return result
+    info = os.lstat(path)
+    owner = {"uid": info.st_uid, "gid": info.st_gid}
+    try:
+        owner["owner"] = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner["owner"] = str(info.st_uid)
+    try:
+        owner["group"] = grp.getgrgid(info.st_gid).gr_name
+    except KeyError:
+        owner["group"] = str(info.st_gid)
+    kind = ("link" if st.S_ISLNK(info.st_mode) else "directory" if st.S_ISDIR(info.st_mode)
+            else "hard" if os.stat(path).st_nlink > 1 else "file")
+    result.update(owner, mode=f"0{st.S_IMODE(info.st_mode):03o}", state=kind, size=info.st_size)
+    return result
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Replace `path` with `data` via a temp file and rename; keeps an old file's mode."""
+    directory = os.path.dirname(os.path.abspath(path))
+    old = os.stat(path) if os.path.exists(path) else None
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".miniplay-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if old is not None:
+            os.chmod(tmp, st.S_IMODE(old.st_mode))
+            os.chown(tmp, old.st_uid, old.st_gid)
+        else:
+            os.chmod(tmp, 0o666 & ~umask())
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def backup_file(path: str) -> str:
+    """Copy `path` to ``path.PID.YYYY-MM-DD@HH:MM:SS~`` as Ansible does; the copy's name."""
+    name = f"{path}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S~')}"
+    shutil.copy2(path, name)
+    return name
+
+
+def emit(result: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Print the result (diff only in diff mode) with the invocation echo."""
+    if not raw.get("_ansible_diff"):
+        result.pop("diff", None)
+    path_info(result)
+    result["invocation"] = {"module_args": {k: v for k, v in raw.items()
+                                            if not k.startswith("_ansible_")}}
+    print(json.dumps(result))
+# --- common: end ---
+
+SPEC = dict(FS_SPEC, dest=("path", REQUIRED), src=("path", None), _content=("str", None),
+            _original_basename=("str", None), backup=("bool", False), force=("bool", True),
+            follow=("bool", False), validate=("str", None), directory_mode=("raw", None),
+            checksum=("str", None), remote_src=("bool", False), local_follow=("bool", True),
+            decrypt=("bool", True), content=("raw", None))
+ALIASES = {"attr": "attributes"}
+
+
+def source_bytes(p: dict[str, Any]) -> bytes:
+    if p["_content"] is not None:
+        return base64.b64decode(p["_content"])
+    src = p["src"]
+    if src is None:
+        raise Failure("src (or content) is required")
+    if not os.path.exists(src):
+        raise Failure(f"Source {src} not found")
+    if not os.access(src, os.R_OK):
+        raise Failure(f"Source {src} not readable")
+    if os.path.isdir(src):
+        raise Failure(f"Cannot copy invalid source '{src}': not a file")
+    with open(src, "rb") as handle:
+        return handle.read()
+
+
+def target(p: dict[str, Any], check: bool) -> str | dict[str, Any]:
+    """The file to write; a finished result when a directory would have to be made."""
+    dest, base = p["dest"], p["_original_basename"]
+    if dest.endswith(os.sep):
+        dest = os.path.join(dest, base) if base else dest
+        parent = os.path.dirname(dest)
+        if not os.path.exists(parent):
+            if check:
+                return {"msg": f"dest directory {parent} would be created", "changed": True}
+            os.makedirs(parent)
+            if p["directory_mode"] is not None:
+                set_attributes(parent, dict(p, mode=p["directory_mode"]), {}, False)
+    if os.path.isdir(dest):
+        if base is None and p["_content"] is not None:
+            raise Failure("can not use content with a dir as dest")
+        dest = os.path.join(dest, base or os.path.basename(p["src"] or "content"))
+    if os.path.islink(dest) and p["follow"]:
+        dest = os.path.realpath(dest)
+    return dest
+
+
+def sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def text_diff(dest: str, data: bytes) -> dict[str, Any]:
+    diff: dict[str, Any] = {"before": ""}
+    if os.path.isfile(dest):
+        with open(dest, "rb") as handle:
+            before = handle.read()
+        if b"\0" in before:
+            diff = {"dst_binary": 1}
+        else:
+            diff = {"before_header": dest, "before": before.decode("utf-8", "replace")}
+    if b"\0" in data:
+        diff["src_binary"] = 1
+    else:
+        diff.update(after_header=dest, after=data.decode("utf-8", "replace"))
+    return diff
+
+
+def validate(p: dict[str, Any], data: bytes, dest: str) -> None:
+    command = p["validate"]
+    if "%s" not in command:
+        raise Failure(f"validate must contain %s: {command}")
+    tmp = os.path.join(os.path.dirname(dest), f".miniplay-validate-{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    try:
+        proc = subprocess.run(command.replace("%s", tmp), shell=True, capture_output=True,
+                              check=False)
+    finally:
+        os.unlink(tmp)
+    if proc.returncode != 0:
+        raise Failure("failed to validate", exit_status=proc.returncode,
+                      stdout=proc.stdout.decode("utf-8", "replace"),
+                      stderr=proc.stderr.decode("utf-8", "replace"))
+
+
+def check_writable(dest: str) -> None:
+    parent = os.path.dirname(dest)
+    if not os.path.exists(parent):
+        raise Failure(f"Destination directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or not os.path.isdir(parent):
+        raise Failure(f"Destination {parent} not writable")
+
+
+def unchanged(p: dict[str, Any], dest: str, digest: str, check: bool) -> dict[str, Any]:
+    """Content already right: the file module's answer for the file's attributes."""
+    diff: dict[str, Any] = {"before": {"path": dest}, "after": {"path": dest}}
+    changed = set_attributes(dest, p, diff, check)
+    return path_info({"path": dest, "dest": dest, "changed": changed, "diff": diff,
+                      "checksum": digest})
+
+
+def write(p: dict[str, Any], dest: str, data: bytes, check: bool,
+          diff_mode: bool) -> dict[str, Any]:
+    digest = sha1(data)
+    if p["checksum"] and p["checksum"] != digest:
+        raise Failure("Copied file does not match the expected checksum. Transfer failed.",
+                      checksum=digest, expected_checksum=p["checksum"])
+    exists = os.path.exists(dest)
+    if exists and not p["force"]:
+        return {"msg": "file already exists", "dest": dest, "changed": False}
+    old = None
+    if exists and os.path.isfile(dest) and os.access(dest, os.R_OK):
+        with open(dest, "rb") as handle:
+            old = sha1(handle.read())
+    if old == digest and not os.path.islink(dest):
+        return unchanged(p, dest, digest, check)
+    diffs = [text_diff(dest, data)] if diff_mode else []
+    if check:
+        return {"changed": True, "diff": diffs}
+    try:
+        check_writable(dest)
+    except Failure as failure:
+        failure.result["diff"] = diffs
+        raise
+    result: dict[str, Any] = {"dest": dest, "md5sum": hashlib.md5(data).hexdigest(),
+                              "checksum": digest, "changed": True, "diff": diffs}
+    if p["src"] is not None:
+        result["src"] = p["src"]
+    if p["backup"] and exists:
+        result["backup_file"] = backup_file(dest)
+    if p["validate"]:
+        validate(p, data, dest)
+    if os.path.islink(dest):
+        os.unlink(dest)
+    atomic_write(dest, data)
+    set_attributes(dest, p, {}, False)
+    return path_info(result)
+
+
+def run(raw: dict[str, Any]) -> dict[str, Any]:
+    check, diff_mode = bool(raw.get("_ansible_check_mode")), bool(raw.get("_ansible_diff"))
+    p = parse_args(raw, "copy", SPEC, ALIASES)
+    data = source_bytes(p)
+    dest = target(p, check)
+    if isinstance(dest, dict):
+        return dest
+    result = write(p, dest, data, check, diff_mode)
+    if not diff_mode or not result.get("diff"):
+        result["diff"] = []
+    return result
+
+
+def main() -> None:
+    raw = json.load(sys.stdin)
+    try:
+        result = run(raw)
+    except Failure as failure:
+        result = dict(failure.result, changed=False)
+    except OSError as exc:
+        result = {"failed": True, "changed": False, "msg": f"{exc.strerror}: {exc.filename}"}
+    result.setdefault("diff", [])  # the copy action's shape: a list, even when empty
+    shown = {k: v for k, v in raw.items() if k != "_content"}
+    emit(result, dict(shown, _ansible_diff=True))
+
+
+if __name__ == "__main__":
+    main()
