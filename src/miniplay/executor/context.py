@@ -127,7 +127,3 @@ class RunContext:
                 magic["inventory_dir"] = str(first.resolve().parent)
                 magic["inventory_file"] = str(first.resolve())
         return magic
-
-    def python_for(self, host: str) -> str:
-        """The implicit localhost runs the controller's own Python."""
-        return sys.executable

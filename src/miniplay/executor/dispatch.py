@@ -30,8 +30,6 @@ from miniplay.runner import ModuleFinder, run_module, run_raw
 from miniplay.templating import strip_omit
 from miniplay.variables import VarScope
 
-CONTROLLER_ONLY = frozenset({*ACTIONS, "meta", "include_tasks", "import_tasks"})
-
 
 class Dispatcher:
     """Runs templated tasks for one play."""
