@@ -14,8 +14,10 @@ from miniplay.actions.base import Action, ActionCall
 from miniplay.actions.copy import copy
 from miniplay.actions.debug import debug
 from miniplay.actions.fail import fail
+from miniplay.actions.fetch import fetch
 from miniplay.actions.include_vars import include_vars
 from miniplay.actions.set_fact import set_fact
+from miniplay.actions.template import template
 
 ACTIONS: Mapping[str, Action] = {
     "debug": debug,
@@ -24,6 +26,8 @@ ACTIONS: Mapping[str, Action] = {
     "fail": fail,
     "include_vars": include_vars,
     "copy": copy,
+    "template": template,
+    "fetch": fetch,
 }
 
 META_ACTIONS = frozenset({
