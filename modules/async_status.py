@@ -56,13 +56,14 @@ def read_job(jid: str, path: str) -> dict[str, Any]:
 def answer(args: dict[str, Any]) -> dict[str, Any]:
     jid = str(args.get("jid") or "")
     mode = args.get("mode") or "status"
+    # Argument errors come before ansible-core's action builds its defaults: msg only.
+    if not jid:
+        return {"failed": True, "msg": "missing required arguments: jid"}
+    if mode not in ("status", "cleanup"):
+        return {"failed": True,
+                "msg": f"value of mode must be one of: status, cleanup, got: {mode}"}
     result: dict[str, Any] = {"started": False, "finished": False, "stdout": "", "stderr": "",
                               "stdout_lines": [], "stderr_lines": [], "ansible_job_id": jid}
-    if not jid:
-        return dict(result, failed=True, msg="missing required arguments: jid")
-    if mode not in ("status", "cleanup"):
-        return dict(result, failed=True,
-                    msg=f"value of mode must be one of: status, cleanup, got: {mode}")
     if not JID.fullmatch(jid) or any(bad in jid for bad in ("/", "\\", "..", "\0")):
         return dict(result, failed=True, msg=f"invalid job id: {jid!r}")
     path = os.path.join(job_dir(args), jid)
