@@ -92,7 +92,9 @@ def test_job_outlives_the_agent(host: Host, tmp_path: Path) -> None:
     assert record["rc"] == 0
     assert record["changed"] is True
     assert "finished" not in record
-    assert [p.name for p in (tmp_path / "async").iterdir()] == [launch["ansible_job_id"]]
+    jid = launch["ansible_job_id"]
+    # the status file, plus the `.<jid>.meta` sidecar that `miniplay jobs` reads
+    assert sorted(p.name for p in (tmp_path / "async").iterdir()) == [f".{jid}.meta", jid]
 
 
 def test_status_file_is_always_whole_json(host: Host) -> None:
