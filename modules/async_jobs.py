@@ -12,6 +12,7 @@ miniplay agent writes (module, start time, limit, process group). Job ids are ch
 against the job-id format before they touch a path.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -95,10 +96,8 @@ def kill(directory, jid):
     for pid, group in ((wrapper, False), (meta.get("pgid"), True)):
         if not pid:
             continue
-        try:
+        with contextlib.suppress(OSError):  # already gone
             (os.killpg if group else os.kill)(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
     path = os.path.join(directory, jid)
     tmp = path + ".tmp"
     with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
