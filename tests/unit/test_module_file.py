@@ -15,7 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 MODULES = Path(__file__).parents[2] / "modules"
-FILE_MODULES = ("file", "copy", "lineinfile", "blockinfile", "replace")
+FILE_MODULES = ("file", "copy", "lineinfile", "blockinfile", "replace", "get_url")
 
 
 def run(args: dict[str, Any], tmp: Path, *, check: bool = False,
