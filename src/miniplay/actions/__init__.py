@@ -16,6 +16,8 @@ from miniplay.actions.debug import debug
 from miniplay.actions.fail import fail
 from miniplay.actions.fetch import fetch
 from miniplay.actions.include_vars import include_vars
+from miniplay.actions.pause import pause
+from miniplay.actions.script import script
 from miniplay.actions.set_fact import set_fact
 from miniplay.actions.template import template
 
@@ -28,6 +30,8 @@ ACTIONS: Mapping[str, Action] = {
     "copy": copy,
     "template": template,
     "fetch": fetch,
+    "script": script,
+    "pause": pause,
 }
 
 META_ACTIONS = frozenset({
