@@ -172,7 +172,7 @@ def test_not_built_keyword_is_refused_before_anything_runs(tmp_path: Path,
   gather_facts: false
   tasks:
     - debug: msg=hi
-      become: true
+      module_defaults: {{}}
 """)
     done = miniplay(book)
     assert done.returncode == 4

@@ -20,10 +20,12 @@ from typing import Any
 
 from miniplay import events
 from miniplay.connection.base import Connection
+from miniplay.errors import HostUnreachable
 from miniplay.events import EventSink
 from miniplay.runner import ModuleFile, run_module
 
 GRACE_SECONDS = 3.0
+STATUS_ATTEMPTS = 3
 GRACE_STEP = 0.25
 
 
@@ -45,9 +47,19 @@ class JobWaiter:
         self.task_uid = task_uid
 
     async def status(self, jid: str, mode: str = "status") -> dict[str, Any]:
+        """One async_status call. The job never depended on the connection, so a host
+        that drops out while we poll is tried again (the connection reconnects) a few
+        times before it is declared unreachable."""
         args = {"jid": jid, "mode": mode, "_async_dir": self.async_dir}
-        return await run_module(self.conn, self.module, args, check=False, diff=False,
-                                no_log=False)
+        for attempt in range(1, STATUS_ATTEMPTS + 1):
+            try:
+                return await run_module(self.conn, self.module, args, check=False,
+                                        diff=False, no_log=False)
+            except HostUnreachable:
+                if attempt == STATUS_ATTEMPTS:
+                    raise
+                await asyncio.sleep(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _polled(self, jid: str, result: dict[str, Any]) -> None:
         self.sink.emit(events.JobPolled(
