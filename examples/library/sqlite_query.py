@@ -59,7 +59,7 @@ def execute(conn: sqlite3.Connection, query: str, params: Any,
     before_changes, before_schema = conn.total_changes, schema_version(conn)
     cursor = conn.execute(query, params if params is not None else ())
     names = [column[0] for column in cursor.description or ()]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
+    rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []  # noqa: B905 (3.8)
     changed = (conn.total_changes != before_changes
                or schema_version(conn) != before_schema)
     if check:
