@@ -19,7 +19,8 @@ Rules (stable ids, also used by `--format json`):
     loop-and-with      `loop` together with `with_*` (or two `with_*`)
     jinja-syntax       a template or a bare condition that Jinja cannot parse
     templated-condition (warning) a condition wrapped in {{ }}
-    unknown-handler    `notify` names no handler name or listen topic of the play
+    unknown-handler    `notify` names no handler name or listen topic of the play (or its roles)
+    missing-role       a role named in roles:/import_role/include_role/meta is not found
     missing-file       import_tasks/include_tasks/vars_files/import_playbook file absent
     import-cycle       a file that imports itself, directly or not
     not-built          an Ansible keyword miniplay does not run yet (keywords.NOT_BUILT)
@@ -36,7 +37,8 @@ from typing import Any
 
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
 from miniplay.checks_jinja import JinjaChecker, is_template
-from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built, uses_roles
+from miniplay.checks_roles import RoleChecker
+from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.schema import Diagnostic, SchemaSet, describe, error
 
@@ -51,6 +53,7 @@ class PlaybookChecker:
         self.schemas = schemas or SchemaSet()
         self.sources = Sources()
         self.tasks = TaskChecker(self.schemas, JinjaChecker(), self.sources)
+        self.roles = RoleChecker(self.tasks)
         self._playbooks: set[str] = set()
 
     def check_playbook(self, path: str, data: Any,
@@ -103,8 +106,8 @@ class PlaybookChecker:
         scope = Scope(path, base)
         found += self.check_vars_files(play.get("vars_files"), play, scope)
         handlers = collect_handlers(self.tasks, play.get("handlers"), scope)
-        if "roles" in play or any(uses_roles(play.get(key)) for key in (*SECTIONS, "handlers")):
-            handlers = None  # roles bring handlers of their own; the roles stage checks them
+        role_found, handlers = self.roles.check_play(play, scope, handlers)  # checks_roles
+        found += role_found
         scope = Scope(path, base, "task", handlers)
         for section in SECTIONS:
             found += self.tasks.check_nodes(play.get(section), scope)
