@@ -27,7 +27,7 @@ from miniplay.options import RunOptions
 if TYPE_CHECKING:  # the heavy stages load only when a subcommand needs them
     from miniplay.events import EventSink
 
-SUBCOMMANDS = ("validate", "jobs", "explain")
+SUBCOMMANDS = ("validate", "jobs", "explain", "doc")
 BUG_REPORT = "This is a bug in miniplay; please report it with the traceback above."
 
 
@@ -70,8 +70,21 @@ def _run_parser() -> _Parser:
 def _validate_parser() -> _Parser:
     p = _Parser(prog="miniplay validate",
                 description="Check playbooks statically; exit 0 when valid, 4 when not.")
+    from miniplay.report_formats import FORMATS
+
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("human", "json"), default="human")
+    p.add_argument("--format", choices=FORMATS, default="human")
+    p.add_argument("--output", metavar="FILE",
+                   help="write the report to FILE; the human text still goes to the terminal")
+    p.add_argument("--disable", action="append", default=[], metavar="RULE",
+                   help="turn a rule off (repeatable, or comma-separated)")
+    p.add_argument("--strict", action="store_true", help="warnings fail validation too")
+    p.add_argument("-e", "--extra-var", action="append", default=[], metavar="NAME",
+                   help="a variable given with -e at run time (NAME, k=v, JSON or @file)")
+    p.add_argument("-i", "--inventory", action="append", default=[],
+                   help="an inventory whose variables the playbooks may use")
+    p.add_argument("--playbooks-only", action="store_true",
+                   help="skip named files that do not look like playbooks (pre-commit)")
     return p
 
 
@@ -236,17 +249,36 @@ def _validate_or_raise(path: str) -> bool:
     return not any(d.severity == "error" for d in diagnostics)
 
 
+def cmd_doc(argv: Sequence[str]) -> int:
+    """`miniplay doc MODULE` / `miniplay doc --list`: module documentation from schemas."""
+    from miniplay.doc import main_doc
+
+    return main_doc(argv)
+
+
 def cmd_validate(argv: Sequence[str]) -> int:
-    """`miniplay validate PATH...`: 0 when valid, 4 when any error was found."""
-    from miniplay.validate import render_report, validate_paths
+    """`miniplay validate PATH...`: 0 when valid, 4 when any error (with `--strict`, any
+    warning) was found; `--output FILE` gets the report, the terminal the human text."""
+    from miniplay.validate import ValidateSettings, extra_var_names, failed, render_report
+    from miniplay.validate import validate_run
 
     args = _validate_parser().parse_args(argv)
     gc.disable()  # a short-lived process that allocates much and frees little: ~20% faster
-    diagnostics = validate_paths(args.paths)
-    report = render_report(diagnostics, args.format)
+    settings = ValidateSettings(extra_vars=extra_var_names(args.extra_var),
+                                inventories=tuple(args.inventory),
+                                disabled=frozenset(_split_tags(args.disable)),
+                                playbooks_only=args.playbooks_only)
+    run = validate_run(args.paths, settings)
+    report = render_report(run.diagnostics, args.format, run.files)
+    if args.output:
+        try:
+            Path(args.output).write_text(report + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise OptionsError(f"cannot write --output {args.output}: {exc.strerror}") from None
+        report = render_report(run.diagnostics)
     if report:
         print(report)
-    return 4 if any(d.severity == "error" for d in diagnostics) else 0
+    return 4 if failed(run.diagnostics, args.strict) else 0
 
 
 def cmd_run(argv: Sequence[str]) -> int:
@@ -293,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS and not Path(args[0]).is_file():
             command = {"validate": cmd_validate, "jobs": cmd_jobs,
-                       "explain": cmd_explain}[args[0]]
+                       "explain": cmd_explain, "doc": cmd_doc}[args[0]]
             return command(args[1:])
         return cmd_run(args)
     except MiniplayError as exc:
