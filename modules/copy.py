@@ -360,6 +360,9 @@ def write(p: dict[str, Any], dest: str, data: bytes, check: bool,
         with open(dest, "rb") as handle:
             old = sha1(handle.read())
     if old == digest and not os.path.islink(dest):
+        if p["remote_src"]:  # the copy module's own answer (no action, no file module)
+            return {"dest": dest, "src": p["src"], "md5sum": hashlib.md5(data).hexdigest(),
+                    "checksum": digest, "changed": set_attributes(dest, p, {}, check)}
         return unchanged(p, dest, digest, check)
     diffs = [text_diff(dest, data)] if diff_mode else []
     if check:
@@ -392,7 +395,9 @@ def run(raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(dest, dict):
         return dest
     result = write(p, dest, data, check, diff_mode)
-    if not diff_mode or not result.get("diff"):
+    if p["remote_src"]:
+        result.pop("diff", None)
+    elif not diff_mode or not result.get("diff"):
         result["diff"] = []
     return result
 
@@ -405,7 +410,8 @@ def main() -> None:
         result = dict(failure.result, changed=False)
     except OSError as exc:
         result = {"failed": True, "changed": False, "msg": f"{exc.strerror}: {exc.filename}"}
-    result.setdefault("diff", [])  # the copy action's shape: a list, even when empty
+    if not raw.get("remote_src"):
+        result.setdefault("diff", [])  # the copy action's shape: a list, even when empty
     shown = {k: v for k, v in raw.items() if k != "_content"}
     emit(result, dict(shown, _ansible_diff=True))
 
