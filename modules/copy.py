@@ -29,12 +29,11 @@ import shutil
 import stat as st
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 
 # --- common: begin (identical in every file module; tests check it; it needs: grp, json, os,
-# pwd, re, shutil, stat as st, tempfile, time, typing.Any) ---
+# pwd, re, shutil, stat as st, time, typing.Any) ---
 
 REQUIRED = object()
 TRUE = ("1", "true", "yes", "on", "y", "t")
@@ -210,11 +209,22 @@ def path_info(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def temp_file(directory: str, prefix: str = ".miniplay-") -> tuple[int, str]:
+    """A new private file in `directory` (not `tempfile`: modules/tempfile.py shadows it
+    when a module is run as a script from modules/)."""
+    while True:
+        path = os.path.join(directory, prefix + os.urandom(6).hex())
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), path
+        except FileExistsError:
+            continue
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """Replace `path` with `data` via a temp file and rename; keeps an old file's mode."""
     directory = os.path.dirname(os.path.abspath(path))
     old = os.stat(path) if os.path.exists(path) else None
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".miniplay-")
+    fd, tmp = temp_file(directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -19,7 +19,6 @@ import os
 import pwd
 import stat as st
 import sys
-import tempfile
 from typing import Any
 
 DEFAULTS = {"state": "file", "path": None, "prefix": "ansible.", "suffix": ""}
@@ -41,16 +40,34 @@ def create(raw: dict[str, Any]) -> dict[str, Any]:
         if value and value != os.path.basename(value):
             return {"failed": True,
                     "msg": f"{name} must be a valid file name component, got {value!r}"}
-    parent = os.path.expanduser(str(p["path"])) if p["path"] else None
+    parent = os.path.expanduser(str(p["path"])) if p["path"] else default_dir()
     try:
-        if p["state"] == "file":
-            handle, path = tempfile.mkstemp(prefix=p["prefix"], suffix=p["suffix"], dir=parent)
-            os.close(handle)
-        else:
-            path = tempfile.mkdtemp(prefix=p["prefix"], suffix=p["suffix"], dir=parent)
+        path = make(parent, str(p["prefix"]), str(p["suffix"]), p["state"] == "directory")
     except OSError as exc:
         return {"failed": True, "msg": str(exc)}
     return path_info({"changed": True, "path": path})
+
+
+def default_dir() -> str:
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return "/tmp"
+
+
+def make(parent: str, prefix: str, suffix: str, directory: bool) -> str:
+    """A new file (0600) or directory (0700) with a random name, as mkstemp/mkdtemp make
+    them (the stdlib `tempfile` module is shadowed by this file when run as a script)."""
+    while True:
+        path = os.path.join(parent, prefix + os.urandom(6).hex()[:8] + suffix)
+        try:
+            if directory:
+                os.mkdir(path, 0o700)
+            else:
+                os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            return path
+        except FileExistsError:
+            continue
 
 
 def path_info(result: dict[str, Any]) -> dict[str, Any]:
