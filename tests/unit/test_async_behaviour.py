@@ -318,7 +318,7 @@ def test_status_files_are_0600_in_a_0700_dir_even_with_umask_0(tmp_path: Path) -
 
 # -- many hosts are polled at once --------------------------------------------------------
 
-JOB_SECONDS = 8
+JOB_SECONDS = 6
 HOSTS = [f"node{i:02d}" for i in range(20)]
 
 FANOUT = f"""
@@ -331,24 +331,39 @@ FANOUT = f"""
       poll: 1
 """
 
+BASELINE = """
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: quick task
+      command: "true"
+"""
 
-def test_twenty_hosts_are_polled_concurrently(tmp_path: Path) -> None:
-    """20 hosts, each an 8 s job polled every second, with 20 forks: the whole run must
-    take less than 2x one job's duration (16 s); one host after another would take 20x.
 
-    The fixed costs (interpreter start, 20 agents, a poll round per second) are about 4 s on
-    an idle 2-core machine (12.5 s measured for the run), so 2x leaves about 3.5 s for a busy
-    machine. A 3 s job does not fit 2x (7 s measured): the overhead does not shrink."""
-    inv = inventory(tmp_path, HOSTS)
-    book = write(tmp_path, "fanout.yml", FANOUT)
+def timed_run(tmp_path: Path, book: Path, inv: Path) -> tuple[float, dict[str, Any]]:
     started = time.monotonic()
     code, doc = run_json(tmp_path, book, "-i", inv, "-f", "20")
-    elapsed = time.monotonic() - started
     assert code == 0
+    return time.monotonic() - started, doc
+
+
+def test_twenty_hosts_are_polled_concurrently(tmp_path: Path) -> None:
+    """20 hosts, each a 6 s job polled every second, 20 forks. The run's fixed costs
+    (interpreter, 20 agents, one module round) are measured first, by the same 20 hosts
+    running one synchronous task; past them the async run must take less than 2x one
+    job (12 s). One host after another would take 20x (120 s).
+
+    Why not the whole run alone: on an idle 2-core machine the fixed costs are ~3 s, but
+    other test sessions sharing it pushed the same run from 12 s to 47 s (load 70); the
+    baseline moves with the machine. Expected past the baseline: ~7 s (the first check
+    after the job ends, at 7 s, plus poll rounds)."""
+    inv = inventory(tmp_path, HOSTS)
+    baseline, _ = timed_run(tmp_path, write(tmp_path, "baseline.yml", BASELINE), inv)
+    elapsed, doc = timed_run(tmp_path, write(tmp_path, "fanout.yml", FANOUT), inv)
     results = task_results(doc, "slow job")
     assert sorted(results) == HOSTS
     assert all(r["finished"] and r["rc"] == 0 for r in results.values())
-    assert elapsed < 2 * JOB_SECONDS, f"{elapsed:.1f}s for 20 hosts"
+    assert elapsed - baseline < 2 * JOB_SECONDS, f"{elapsed:.1f}s, baseline {baseline:.1f}s"
 
 
 # -- async_jid (miniplay extension, README and spec section 10) ----------------------------
