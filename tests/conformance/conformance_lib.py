@@ -20,6 +20,13 @@ Header lines (leading `#` comments of the playbook):
   # conformance: ignore-keys: a, b    keys left out of the comparison (any depth)
   # conformance: ignore-keys: msg @ task name    ... only in the task(s) of that name
   # deviation: text                   a deliberate difference, explained (README lists them)
+
+SSH mode (`SshTarget`, used by test_conformance_ssh.py): the same run against a real
+sshd on loopback. The copy's inventory.ini is replaced by ssh_inventory.ini (same
+groups, hosts and variables; each host an alias 127.0.0.N of the server, its key checked
+against the server's own known_hosts), host key checking is on for both tools, and
+ansible gets pipelining plus a short ControlPath dir under /tmp whose ControlPersist
+masters are closed after the run. Without `ssh` every function behaves as before.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +47,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "conformance"
 CALLBACKS = HERE / "callback_plugins"
+SSH_INVENTORY = FIXTURES / "ssh_inventory.ini"
 TIMEOUT = 180
 
 # Keys whose values change from run to run, or that only one tool can know.
@@ -82,6 +91,29 @@ class Case:
             if task in ("", task_name):
                 keys |= names
         return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where the SSH mode connects: a test sshd listening on 127.0.0.2-.4 (and .1)."""
+
+    port: int
+    user: str
+    key: Path
+    known_hosts: Path
+
+    def inventory(self, python: str) -> str:
+        """ssh_inventory.ini with this server's settings filled in."""
+        text = SSH_INVENTORY.read_text(encoding="utf-8")
+        for marker, value in (
+            ("@PYTHON@", python),
+            ("@PORT@", str(self.port)),
+            ("@USER@", self.user),
+            ("@KEY@", str(self.key)),
+            ("@KNOWN_HOSTS@", str(self.known_hosts)),
+        ):
+            text = text.replace(marker, value)
+        return text
 
 
 @dataclass
@@ -138,16 +170,77 @@ def skipped_features() -> frozenset[str]:
 # -- running ------------------------------------------------------------------------------
 
 
-def prepare(scratch: Path, tool: str) -> tuple[Path, Path]:
+def prepare(scratch: Path, tool: str, ssh: SshTarget | None = None) -> tuple[Path, Path]:
     """A private copy of the fixture directory and a HOME for one tool."""
     workdir = scratch / tool / "play"
     home = scratch / tool / "home"
     shutil.copytree(FIXTURES, workdir)
     home.mkdir(parents=True)
     inventory = workdir / "inventory.ini"
-    text = inventory.read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
+    if ssh is not None:
+        text = ssh.inventory(sys.executable)
+    else:
+        text = inventory.read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
     inventory.write_text(text, encoding="utf-8")
     return workdir, home
+
+
+def ssh_env(env: dict[str, str], control_dir: Path) -> dict[str, str]:
+    """`env` for the SSH mode: no ssh-agent, host keys checked, ansible pipelined with
+    ControlPersist masters in `control_dir` (short: a socket path has ~100 bytes)."""
+    env = {k: v for k, v in env.items() if k != "SSH_AUTH_SOCK"}
+    env.update(
+        ANSIBLE_HOST_KEY_CHECKING="True",
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_SSH_CONTROL_PATH_DIR=str(control_dir),
+    )
+    return env
+
+
+def close_masters(control_dir: Path) -> None:
+    """End the ControlPersist masters ansible-playbook left in `control_dir`, remove it."""
+    sockets = list(control_dir.iterdir()) if control_dir.exists() else []
+    for proc in [
+        subprocess.Popen(
+            ["ssh", "-o", f"ControlPath={s}", "-O", "exit", "x"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for s in sockets
+    ]:
+        proc.wait(timeout=30)
+    shutil.rmtree(control_dir, ignore_errors=True)
+
+
+_SHARED_CLOSED = re.compile(r"Shared connection to \S+ closed\.\r?\n?")
+
+
+def untty_raw(document: dict[str, Any] | None) -> None:
+    """Undo what OpenSSH's tty does to ansible's `raw` results over SSH, in place.
+
+    ansible runs `raw` with `ssh -tt`: the pty turns each `\\n` of stdout into `\\r\\n`
+    and the client adds "Shared connection to HOST closed." to stderr. miniplay runs raw
+    on a plain exec channel. Those bytes are the SSH client's, not the module's, so the
+    SSH mode removes them from ansible's document (the `_lines` are rebuilt) before
+    comparing; everything else in the result is still compared.
+    """
+    for play in (document or {}).get("plays", []):
+        for task in play.get("tasks", []):
+            for result in task.get("hosts", {}).values():
+                if str(result.get("action", "")).rpartition(".")[2] == "raw":
+                    for item in [result, *result.get("results", [])]:
+                        _untty(item)
+
+
+def _untty(result: dict[str, Any]) -> None:
+    for key in ("stdout", "stderr"):
+        if isinstance(result.get(key), str):
+            text = result[key].replace("\r\n", "\n")
+            if key == "stderr":
+                text = _SHARED_CLOSED.sub("", text)
+            result[key] = text
+            if f"{key}_lines" in result:
+                result[f"{key}_lines"] = text.splitlines()
 
 
 def tool_env(home: Path) -> dict[str, str]:
@@ -199,18 +292,28 @@ def command_for(tool: str, case: Case) -> list[str]:
     ]
 
 
-def run_tool(tool: str, case: Case, scratch: Path) -> Run:
-    """Run `tool` ("ansible" or "miniplay") on `case` in a fresh copy under `scratch`."""
-    workdir, home = prepare(scratch, tool)
-    proc = subprocess.run(
-        command_for(tool, case),
-        cwd=workdir,
-        env=tool_env(home),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+def run_tool(tool: str, case: Case, scratch: Path, ssh: SshTarget | None = None) -> Run:
+    """Run `tool` ("ansible" or "miniplay") on `case` in a fresh copy under `scratch`;
+    over SSH to `ssh`'s server when given."""
+    workdir, home = prepare(scratch, tool, ssh)
+    env = tool_env(home)
+    control_dir = None
+    if ssh is not None:
+        control_dir = Path(tempfile.mkdtemp(prefix="mpcp-", dir="/tmp"))
+        env = ssh_env(env, control_dir)
+    try:
+        proc = subprocess.run(
+            command_for(tool, case),
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    finally:
+        if control_dir is not None:
+            close_masters(control_dir)
     document = extract_document(proc.stdout)
     return Run(tool, proc.returncode, document, proc.stdout, proc.stderr, workdir, home)
 

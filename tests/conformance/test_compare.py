@@ -175,4 +175,4 @@ def test_header_parsing(tmp_path: Path) -> None:
 def test_fixture_headers_parse() -> None:
     cases = all_cases()
     assert len(cases) >= 30
-    assert {c.name for c in cases if "async" in c.needs} == {"async_poll", "async_status_wait"}
+    assert {"async_poll", "async_status_wait"} <= {c.name for c in cases if "async" in c.needs}
