@@ -19,6 +19,7 @@ key checking on, the same forks (= N), a fresh ControlPath dir per run.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -61,10 +62,31 @@ def write_inventory(server: SshServer, n: int, path: Path) -> Path:
     return path
 
 
+def base_env() -> dict[str, str]:
+    """This environment, but Python may write bytecode (as after `pip install`)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def warm_bytecode() -> None:
+    """Compile miniplay's sources once, untimed.
+
+    An editable install has no `__pycache__` until something writes one; with
+    PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every miniplay run would compile
+    its ~100 source files again (measured: a fifth of its samples at 10 hosts), while
+    ansible-core and asyncssh load the bytecode pip compiled. Compiling here puts every
+    tool on the same footing: bytecode present, as a regular install leaves it.
+    """
+    spec = importlib.util.find_spec("miniplay")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if locations:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *locations],
+                       env=base_env(), stdout=subprocess.DEVNULL, check=False)
+
+
 def ansible_env(tmp: Path) -> dict[str, str]:
     (tmp / "ansible.cfg").write_text("# empty: settings come from the environment\n")
     (tmp / "cp").mkdir()
-    return {**os.environ, "ANSIBLE_CONFIG": str(tmp / "ansible.cfg"),
+    return {**base_env(), "ANSIBLE_CONFIG": str(tmp / "ansible.cfg"),
             "ANSIBLE_PIPELINING": "True", "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp / "cp"), "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "False", "ANSIBLE_DEPRECATION_WARNINGS": "False",
@@ -107,7 +129,7 @@ def run_one(tool: str, workload: str, n: int, inv: Path, server: SshServer,
             timeout: float, logs: Path) -> tuple[Measure, str | None]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{tool}-") as name:
         tmp = Path(name)
-        env = ansible_env(tmp) if tool == "ansible" else {**os.environ, "NO_COLOR": "1"}
+        env = ansible_env(tmp) if tool == "ansible" else {**base_env(), "NO_COLOR": "1"}
         m = measure(argv_for(tool, workload, n, inv, server), env, tmp, timeout,
                     frozenset(server.pids))
         if tool == "ansible":
@@ -143,7 +165,8 @@ def summarize(workload: str, n: int, rounds: list[dict[str, Measure]]) -> dict[s
 
 
 def print_summary(s: dict[str, object]) -> None:
-    print(f"== {s['workload']} n={s['n']} ({s['rounds']} rounds)")
+    print(f"== {s['workload']} n={s['n']} ({s['rounds']} rounds, load average "
+          f"{spread(s.get('load1') or [])})")  # type: ignore[arg-type]
     for tool in TOOLS:
         data = s.get(tool)
         if isinstance(data, dict):
@@ -162,19 +185,22 @@ def run_case(workload: str, n: int, args: argparse.Namespace, server: SshServer,
     inv = write_inventory(server, n, state / f"inventory-{n}.ini")
     tools = list(args.tools)
     rounds: list[dict[str, Measure]] = []
+    loads: list[float] = []
     ok = True
     for index in range(args.rounds):
         this: dict[str, Measure] = {}
         for tool in tools[index % len(tools):] + tools[:index % len(tools)]:
             m, problem = run_one(tool, workload, n, inv, server, args.timeout,
                                  state / "logs" / f"{workload}-n{n}-r{index}")
-            print(f"   round {index + 1} {tool:9s} {m.wall:8.2f}s"
+            loads.append(os.getloadavg()[0])
+            print(f"   round {index + 1} {tool:9s} {m.wall:8.2f}s  load {loads[-1]:5.1f}"
                   f"{'  !! ' + problem if problem else ''}", flush=True)
             ok = ok and problem is None
             if problem is None:
                 this[tool] = m
         rounds.append(this)
     summary = summarize(workload, n, rounds)
+    summary["load1"] = [round(x, 1) for x in loads]
     print_summary(summary)
     return summary, ok
 
@@ -210,6 +236,7 @@ def main() -> int:
     args.tools = [t for t in args.tools.split(",") if t != "ansible" or ansible_playbook()]
     state = HERE / ".results"
     state.mkdir(exist_ok=True)
+    warm_bytecode()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the sshd
     server = start_sshd(Path(tempfile.mkdtemp(prefix="miniplay-bench-sshd-")), ("127.0.0.1",))
     become_subreaper()  # after the sshd daemonized: its sessions and jobs are not ours
