@@ -154,6 +154,9 @@ def run(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         if params["creates"] is None and params["removes"] is None:
             result.update(skipped=True, changed=False)
         return result
+    if not cmd:
+        raise Failure({"changed": False, "cmd": None, "rc": 257,
+                       "msg": "Argument 'args' to run_command must be list or string"})
     execute(params, cmd, result)
     if params["strip_empty_ends"]:
         result["stdout"] = result["stdout"].rstrip("\r\n")

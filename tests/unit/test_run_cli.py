@@ -106,7 +106,7 @@ def test_json_output(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
 def test_hosts_run_concurrently(tmp_path: Path) -> None:
     inv = local_inventory(tmp_path, [f"h{i}" for i in range(5)])
     book = playbook(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
-                              "    - command: sleep 2\n")
+                              "    - command: sleep 3\n")
 
     def wall(forks: str) -> float:
         start = time.monotonic()

@@ -25,8 +25,6 @@ def normalise(result: dict[str, Any]) -> dict[str, Any]:
     """Add `failed` (from `rc`) and `changed` when missing, `*_lines`, strip internals."""
     result = {k: v for k, v in result.items() if not str(k).startswith("_ansible_")
               or k in KEPT_INTERNAL}
-    if result.get("skipped"):
-        return result
     if "failed" not in result:
         rc = result.get("rc", 0)
         result["failed"] = rc not in (0, "0", None)

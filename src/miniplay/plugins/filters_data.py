@@ -107,6 +107,21 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return result
 
 
+def unique(items: Iterable[Any], case_sensitive: bool = False,
+           attribute: str | None = None) -> list[Any]:
+    """Ansible's `unique`: a list (Jinja's built-in yields a generator), first kept."""
+    seen: list[Any] = []
+    result: list[Any] = []
+    for item in items:
+        key = item[attribute] if attribute is not None else item
+        if isinstance(key, str) and not case_sensitive:
+            key = key.lower()
+        if key not in seen:
+            seen.append(key)
+            result.append(item)
+    return result
+
+
 def union(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
     """Items in either list, once each."""
     return _unique(itertools.chain(a, b))
@@ -220,5 +235,5 @@ def data_filters() -> dict[str, Callable[..., Any]]:
         "difference": difference, "symmetric_difference": symmetric_difference,
         "zip": zip_lists, "zip_longest": zip_longest, "product": product,
         "subelements": subelements, "random": random_choice, "shuffle": shuffle,
-        "human_readable": human_readable,
+        "human_readable": human_readable, "unique": unique,
     }
