@@ -175,8 +175,6 @@ def set_attributes(path: str, params: dict[str, Any], diff: dict[str, Any],
                     os.lchown(path, new if kind == "user" else -1, new if kind == "group" else -1)
     if params.get("mode") is not None:
         mode, now = wanted_mode(path, params["mode"]), st.S_IMODE(info.st_mode)
-        if mode != st.S_IMODE(mode):
-            raise Failure("Invalid mode supplied, only permission info is allowed", details=mode)
         if mode != now:
             note(diff, "mode", f"0{now:03o}", f"0{mode:03o}")
             changed = True

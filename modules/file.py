@@ -175,8 +175,6 @@ def set_attributes(path: str, params: dict[str, Any], diff: dict[str, Any],
                     os.lchown(path, new if kind == "user" else -1, new if kind == "group" else -1)
     if params.get("mode") is not None:
         mode, now = wanted_mode(path, params["mode"]), st.S_IMODE(info.st_mode)
-        if mode != st.S_IMODE(mode):
-            raise Failure("Invalid mode supplied, only permission info is allowed", details=mode)
         if mode != now:
             note(diff, "mode", f"0{now:03o}", f"0{mode:03o}")
             changed = True
@@ -385,11 +383,7 @@ def touch(p: dict[str, Any], check: bool) -> dict[str, Any]:
             raise Failure("Error, could not touch target.", path=path, details=str(exc)) from None
     diff = first_diff(path, "touch", prev)
     set_attributes(path, p, diff, check)
-    before, now = os.stat(path), time.time()
-    note(diff, "mtime", before.st_mtime, now)
-    note(diff, "atime", before.st_atime, now)
-    if not check:
-        os.utime(path, (now, now))
+    stamp(path, p, diff, check, "now")
     return {"dest": path, "changed": True, "diff": diff}
 
 
@@ -418,6 +412,38 @@ def link(p: dict[str, Any], check: bool) -> dict[str, Any]:
         target = os.path.realpath(path) if p["follow"] else path
         changed |= set_attributes(target, p, diff, check)
     return {"dest": path, "src": src, "changed": changed, "diff": diff}
+
+
+def when(value: str | None, fmt: str) -> float | None:
+    """A timestamp argument: None to preserve, now, or a time in `fmt`."""
+    if value is None or value == "preserve":
+        return None
+    if value == "now":
+        return time.time()
+    try:
+        return time.mktime(time.strptime(value, fmt))
+    except (ValueError, OverflowError) as exc:
+        raise Failure(f"Error while obtaining timestamp for time {value} using format "
+                      f"{fmt}: {exc}") from None
+
+
+def stamp(path: str, p: dict[str, Any], diff: dict[str, Any], check: bool,
+          default: str | None = None) -> bool:
+    """Set modification/access times as asked (touch: now); whether they changed."""
+    mtime = when(p["modification_time"] or default, p["modification_time_format"])
+    atime = when(p["access_time"] or default, p["access_time_format"])
+    if mtime is None and atime is None:
+        return False
+    before = os.stat(path)
+    new = (before.st_atime if atime is None else atime,
+           before.st_mtime if mtime is None else mtime)
+    if mtime is not None:
+        note(diff, "mtime", before.st_mtime, mtime)
+    if atime is not None:
+        note(diff, "atime", before.st_atime, atime)
+    if not check:
+        os.utime(path, new)
+    return True
 
 
 def replace_with(path: str, prev: str, make: Any) -> None:

@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,23 @@ def test_diff_output(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     }
     assert diffs == snapshot
     assert "diff" not in run({"path": str(tmp_path / "n"), "state": "absent"}, tmp_path)
+
+
+def test_touch_sets_times_unless_preserved(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    target.write_text("x")
+    os.utime(target, (1000, 1000))
+    kept = run({"path": str(target), "state": "touch", "modification_time": "preserve",
+                "access_time": "preserve"}, tmp_path, diff=True)
+    assert target.stat().st_mtime == 1000
+    assert "mtime" not in kept["diff"]["after"]
+    touched = run({"path": str(target), "state": "touch"}, tmp_path)
+    assert touched["changed"] is True
+    assert target.stat().st_mtime > 1000
+    dated = run({"path": str(target), "state": "touch", "modification_time": "202401020304.05"},
+                tmp_path)
+    assert dated["changed"] is True
+    assert time.localtime(target.stat().st_mtime)[:6] == (2024, 1, 2, 3, 4, 5)
+    bad = run({"path": str(target), "state": "touch", "modification_time": "yesterday"},
+              tmp_path)
+    assert bad["msg"].startswith("Error while obtaining timestamp for time yesterday")

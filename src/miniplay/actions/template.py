@@ -3,8 +3,8 @@
 Takes: an `ActionCall` with `src` (looked up in templates/ beside the task or playbook),
 `dest`, `trim_blocks` (true), `lstrip_blocks` (false), `newline_sequence` and the copy
 module's file options. Gives: the copy result for the rendered text (ansible-core 2.19's
-template result). Raises: `TemplateError` (positioned in the template file) when it
-does not render; the dispatcher reports it as a failed result.
+template result). Raises: nothing; a template that does not render is a failed result
+("Task failed: 'x' is undefined", as Ansible words it).
 
 Why here: rendering needs the run's variables and Jinja environment, which only the
 controller has; the host receives finished bytes through the same `copy` module.
@@ -18,6 +18,7 @@ from typing import Any
 
 from miniplay.actions.base import ActionCall
 from miniplay.actions.copy import send_file
+from miniplay.errors import MiniplayError
 
 TEMPLATE_ONLY = ("src", "trim_blocks", "lstrip_blocks", "newline_sequence", "output_encoding",
                  "block_start_string", "block_end_string", "variable_start_string",
@@ -64,9 +65,12 @@ async def template(call: ActionCall) -> dict[str, Any]:
     path = find_template(call, str(src))
     if path is None:
         return not_found(call, str(src))
-    text = call.templar.render_file(str(path), call.scope,
-                                    trim_blocks=flag(call, "trim_blocks", True),
-                                    lstrip_blocks=flag(call, "lstrip_blocks", False))
+    try:
+        text = call.templar.render_file(str(path), call.scope,
+                                        trim_blocks=flag(call, "trim_blocks", True),
+                                        lstrip_blocks=flag(call, "lstrip_blocks", False))
+    except MiniplayError as exc:  # Ansible words it as a failed task, not an error
+        return {"failed": True, "changed": False, "msg": f"Task failed: {exc.message}"}
     text = keep_trailing_newlines(path.read_text(encoding="utf-8"), text)
     newline = str(call.args.get("newline_sequence", "\n"))
     if newline != "\n":
