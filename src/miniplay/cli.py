@@ -259,8 +259,13 @@ def cmd_doc(argv: Sequence[str]) -> int:
 def cmd_validate(argv: Sequence[str]) -> int:
     """`miniplay validate PATH...`: 0 when valid, 4 when any error (with `--strict`, any
     warning) was found; `--output FILE` gets the report, the terminal the human text."""
-    from miniplay.validate import ValidateSettings, extra_var_names, failed, render_report
-    from miniplay.validate import validate_run
+    from miniplay.validate import (
+        ValidateSettings,
+        extra_var_names,
+        failed,
+        render_report,
+        validate_run,
+    )
 
     args = _validate_parser().parse_args(argv)
     gc.disable()  # a short-lived process that allocates much and frees little: ~20% faster

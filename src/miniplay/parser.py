@@ -126,6 +126,7 @@ class Parser:
         self.play_roles: list[RoleInfo] = []
         self.role_handlers: list[Task] = []
         self.roles_done: set[str] = set()
+        self.handler_files: set[str] = set()
 
     def playbook(self) -> Playbook:
         plays = self.plays_of(self.root)
@@ -170,6 +171,7 @@ class Parser:
             fail(PlaybookError, "a play needs `hosts`", data.pos, "add `hosts: all` (or a pattern)")
         inherited = Inherited(tags=_tags(data)).extend(_without(data, "tags", "vars", "notify"))
         self.play_roles, self.role_handlers, self.roles_done = [], [], set()
+        self.handler_files = set()
         role_tasks = tuple(self.roles_section(data, inherited))
         sections = {
             name: tuple(self.nodes(data.get(name), path, inherited))
@@ -270,8 +272,10 @@ class Parser:
         self.play_roles.append(info)
         scoped = replace(inherited, vars={**inherited.vars, **params}, role=info)
         nodes += self._role_file(source.tasks_file, scoped, handler=False)
-        self.role_handlers += [n for n in self._role_file(source.handlers_file, scoped, True)
-                               if isinstance(n, Task)]
+        if str(source.handlers_file) not in self.handler_files:  # a role's handlers once
+            self.handler_files.add(str(source.handlers_file))
+            self.role_handlers += [n for n in self._role_file(source.handlers_file, scoped, True)
+                                   if isinstance(n, Task)]
         return nodes
 
     def _role_file(self, path: Path | None, inherited: Inherited, handler: bool) -> list[Node]:

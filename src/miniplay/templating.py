@@ -219,6 +219,7 @@ class Templar:
                  lookup_base_dir: str | None = None) -> None:
         loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
         self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
+                                 keep_trailing_newline=True,
                                  loader=loader, finalize=_checked)
         self._env.filters.update(plugin_filters())
         self._env.tests.update(plugin_tests())

@@ -156,7 +156,8 @@ class Dispatcher:
 
     async def _module(self, task: Task, host: str, scope: VarScope, args: dict[str, Any],
                       conn: Connection, async_seconds: int, uid: str) -> dict[str, Any]:
-        module = self.finder.find(task.action)
+        # the implicit fact gathering is reported as ansible-core names it
+        module = self.finder.find("setup" if task.action == "gather_facts" else task.action)
         if module is None:
             return failed(f"module {task.action} is not available in miniplay yet")
         check = self._check_mode(task, scope)

@@ -80,10 +80,16 @@ class Flow:
                                             task_path(task), now(), False, state.uid))
         targets = hosts[:1] if action in PLAY_WIDE_META else hosts
         try:
+            live = []
             for host in targets:
-                if not self._meta_condition(task, host, action):
+                if self._meta_condition(task, host, action):
+                    live.append(host)
+                else:
                     self._meta_skipped(task, host, uid, action)
-                    continue
+            if action == "flush_handlers":
+                await self.handlers.flush(self.linear, live)
+                return
+            for host in live:
                 await self._meta_run(action, host, hosts)
         finally:
             self.ctx.sink.emit(events.TaskEnd(uid, now()))
@@ -107,9 +113,7 @@ class Flow:
             status=TaskStatus.SKIPPED, result=result, start=stamp, end=stamp))
 
     async def _meta_run(self, action: str, host: str, hosts: list[str]) -> None:
-        if action == "flush_handlers":
-            await self.handlers.flush(self.linear, [host])
-        elif action == "end_play":
+        if action == "end_play":
             raise PlayEnded
         elif action in ("end_host", "end_batch"):
             for target in hosts if action == "end_batch" else [host]:
@@ -146,6 +150,7 @@ class Flow:
             self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
             for host in members:
                 self.ctx.state(host).stats.ok += 1
+                self._include_result(task, host, uid, path, extra)
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
             inherited = Inherited(vars={**task.vars, **extra})
@@ -155,6 +160,17 @@ class Flow:
             else:
                 nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
             await self.linear.run_nodes(nodes, members)
+
+    def _include_result(self, task: Task, host: str, uid: str, path: str,
+                        extra: dict[str, Any]) -> None:
+        """The per-host result ansible-core records for an include (the text output shows
+        the grouped `included:` line instead)."""
+        key = "include" if task.action == "include_tasks" else "include_role"
+        result = {key: path, "include_args": dict(task.args), "changed": False, **extra}
+        stamp = now()
+        self.ctx.sink.emit(events.HostResult(
+            host=host, task_uid=uid, task_name=task.name or task.action, action=task.action,
+            status=TaskStatus.OK, result=result, start=stamp, end=stamp))
 
     def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
         scope = self.ctx.scope(host, self.play, task)

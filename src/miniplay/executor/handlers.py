@@ -48,16 +48,26 @@ class Handlers:
         return not state.failed or self._forced()
 
     async def flush(self, linear: Linear, hosts: list[str]) -> None:
-        """Run every notified handler, in definition order, until none is pending."""
+        """Run every notified handler, in definition order, until none is pending.
+
+        As in ansible-core, one pass walks the handlers in order and reads the live
+        notifications: a handler notified during the pass runs in it if it comes later
+        in the list, in the next pass if it came earlier (h2 → h3 → h4, then h1)."""
         while True:
-            pending = {h: list(self.ctx.state(h).notified) for h in hosts if self._eligible(h)}
-            pending = {h: names for h, names in pending.items() if names}
-            if not pending:
-                return
-            for host in pending:
-                self.ctx.state(host).notified.clear()
+            consumed: dict[str, set[str]] = {h: set() for h in hosts}
+            ran = False
             for handler in self.model.handlers:
-                targets = [h for h, names in pending.items()
-                           if any(answers(handler, n) for n in names) and self._eligible(h)]
+                targets = []
+                for host in hosts:
+                    names = [n for n in self.ctx.state(host).notified if answers(handler, n)]
+                    if names and self._eligible(host):
+                        targets.append(host)
+                        consumed[host].update(names)
                 if targets:
                     await linear.run_task(handler, targets, handler=True)
+                    ran = True
+            for host, done in consumed.items():
+                state = self.ctx.state(host)
+                state.notified = [n for n in state.notified if n not in done]
+            if not ran:
+                return

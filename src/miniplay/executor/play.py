@@ -39,7 +39,7 @@ class PlaybookStopped(Exception):
 
 def _facts_task(play: Play) -> Task:
     args = {} if play.gather_subset is None else {"gather_subset": play.gather_subset.value}
-    return Task(action="setup", args=args, pos=play.pos, action_pos=play.pos,
+    return Task(action="gather_facts", args=args, pos=play.pos, action_pos=play.pos,
                 name="Gathering Facts", tags=frozenset({"always"}))
 
 
@@ -91,7 +91,8 @@ class PlayRunner:
             self.ctx.state(host).ended = False
         aborted = False
         try:
-            state.play_vars = [dict(self.model.vars), *self._vars_files(state, batch[0])]
+            state.play_vars = [dict(self.model.vars)]  # vars_files names may use play vars
+            state.play_vars += self._vars_files(state, batch[0])
             aborted = await self._sections(state, batch)
         finally:
             self.ctx.sink.emit(events.PlayEnd(uid, now()))

@@ -17,7 +17,8 @@ from miniplay.executor.batches import ORDERS
 from miniplay.model import Play, Playbook, Task, iter_tasks
 from miniplay.runner import ModuleFinder
 
-CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks", "include_role"})
+CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks", "include_role",
+                             "gather_facts"})
 
 _TASK_FEATURES = {
     "throttle": "throttle is not built yet",

@@ -70,6 +70,7 @@ class Linear:
         self.max_fail = max_fail_percentage
         self.free = free
         self._uids: dict[int, str] = {}
+        self._rescuable = 0
         self.play = play
         self.runner = runner
         self.on_meta = on_meta
@@ -90,7 +91,11 @@ class Linear:
                 await self.run_task(node, live)
 
     async def run_block(self, block: Block, hosts: list[str]) -> None:
-        await self.run_nodes(block.block, hosts)
+        self._rescuable += bool(block.rescue)  # any_errors_fatal waits for the rescue
+        try:
+            await self.run_nodes(block.block, hosts)
+        finally:
+            self._rescuable -= bool(block.rescue)
         failed = [h for h in hosts if self.ctx.state(h).failed]
         if block.rescue and failed:
             for host in failed:
@@ -186,7 +191,7 @@ class Linear:
                   if o.status in (TaskStatus.FAILED, TaskStatus.UNREACHABLE) and not o.ignored]
         if not failed:
             return
-        if self._truthy(task, task.any_errors_fatal, failed[0]):
+        if not self._rescuable and self._truthy(task, task.any_errors_fatal, failed[0]):
             raise PlayAborted(banners=0)
         batch = self.play.batch or self.play.hosts
         if self.max_fail is not None and batch:
@@ -216,7 +221,7 @@ class Linear:
         if outcome.status is TaskStatus.FAILED:
             state.failed = True
             state.last_failure = {
-                "ansible_failed_task": {"name": name, "action": task.action,
+                "ansible_failed_task": {"name": self._plain_name(task), "action": task.action,
                                         "args": dict(task.args)},
                 "ansible_failed_result": mark_unsafe(dict(outcome.result)),
             }

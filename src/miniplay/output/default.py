@@ -77,6 +77,9 @@ def host_label(host: str, delegated_to: str | None) -> str:
     return f"{host} -> {delegated_to}" if delegated_to and delegated_to != host else host
 
 
+INCLUDES = frozenset({"include_tasks", "include_role"})
+
+
 class DefaultOutput:
     """An `EventSink` printing Ansible's default callback output."""
 
@@ -182,6 +185,8 @@ class DefaultOutput:
             self.out.write(text)
 
     def _host_result(self, event: HostResult) -> None:
+        if event.action in INCLUDES:
+            return  # the grouped `included: FILE for h1, h2` line (a Notice) says it
         view = callback_view(event.result, event.action, event.no_log, event.loop)
         self._ensure_banner(event.task_uid)
         if not event.loop:
