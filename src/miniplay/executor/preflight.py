@@ -31,6 +31,9 @@ def _check_task(task: Task, finder: ModuleFinder) -> None:
         if getattr(task, keyword) is not None:
             raise PlaybookError(message, task.where(keyword),
                                 "remove the keyword; miniplay refuses what it cannot honour")
+    if task.action in ("include_tasks", "include_role") and "apply" in task.args:
+        raise PlaybookError(f"{task.action} `apply` is not built yet", task.action_pos,
+                            "put the keywords on the included tasks, or use import_tasks")
     if task.action not in CONTROLLER_SIDE:
         finder.require(task.action, task.action_pos)
 
