@@ -15,14 +15,15 @@ miniplay stops with the position.
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from miniplay.errors import InventoryError, Position
 from miniplay.inventory_build import InventoryBuilder, expand_hostname, split_port
 from miniplay.loader import plain, position_of, walk_position
 from miniplay.paths import schemas_dir
+
+if TYPE_CHECKING:  # jsonschema costs ~0.1 s to import: only YAML inventories need it
+    import jsonschema
 
 _SECTIONS = '"hosts", "vars" and "children"'
 
@@ -49,6 +50,8 @@ def _at(container: Any, key: Any, path: str) -> Position:
 
 
 def _validate(path: str, data: Any) -> None:
+    import jsonschema
+
     schema_file = schemas_dir() / "inventory.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
