@@ -17,6 +17,9 @@ FIXTURES = "tests/fixtures/explain"
 CASES = {
     "site": ["examples/site.yml"],
     "async_plan": [f"{FIXTURES}/async_plan.yml", "-i", f"{FIXTURES}/inventory.ini"],
+    "async_migration": ["examples/async_migration.yml"],
+    "async_fanout": ["examples/async_fanout.yml", "-i", "examples/inventory_fanout.ini"],
+    "webapp": ["examples/webapp/site.yml"],
 }
 
 
