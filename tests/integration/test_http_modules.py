@@ -79,7 +79,9 @@ def server() -> Iterator[str]:
 
 def run(module: str, args: dict[str, Any], *, check: bool = False) -> dict[str, Any]:
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=False)
-    proc = subprocess.run([sys.executable, str(MODULES / f"{module}.py")],
+    # -P: do not put modules/ on sys.path (modules/tempfile.py would shadow the stdlib's,
+    # which urllib imports); the agent runs modules in-process, where this cannot happen
+    proc = subprocess.run([sys.executable, "-P", str(MODULES / f"{module}.py")],
                           input=json.dumps(payload).encode(), capture_output=True, check=True,
                           timeout=60)
     result: dict[str, Any] = json.loads(proc.stdout)
