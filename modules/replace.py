@@ -158,6 +158,10 @@ def lookup_id(kind: str, name: str, path: str) -> int:
 def set_attributes(path: str, params: dict[str, Any], diff: dict[str, Any],
                    check: bool) -> bool:
     """Give `path` the wanted owner, group and mode; whether anything (would) change."""
+    refused = [n for n in ("attributes", "seuser", "serole", "setype", "selevel")
+               if params.get(n)]
+    if refused:  # never silently ignored
+        raise Failure(f"{', '.join(refused)}: not supported by miniplay (chattr/SELinux)")
     wanted = [n for n in ("owner", "group", "mode") if params.get(n) is not None]
     if not wanted or (check and not os.path.lexists(path)):
         return bool(wanted)

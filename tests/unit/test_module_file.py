@@ -154,3 +154,8 @@ def test_touch_sets_times_unless_preserved(tmp_path: Path) -> None:
     bad = run({"path": str(target), "state": "touch", "modification_time": "yesterday"},
               tmp_path)
     assert bad["msg"].startswith("Error while obtaining timestamp for time yesterday")
+
+
+def test_unsupported_attributes_are_refused_not_ignored(tmp_path: Path) -> None:
+    result = run({"path": str(tmp_path), "attributes": "+i"}, tmp_path)
+    assert result["msg"] == "attributes: not supported by miniplay (chattr/SELinux)"
