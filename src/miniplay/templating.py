@@ -219,7 +219,6 @@ class Templar:
                  lookup_base_dir: str | None = None) -> None:
         loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
         self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
-                                 keep_trailing_newline=True,
                                  loader=loader, finalize=_checked)
         self._env.filters.update(plugin_filters())
         self._env.tests.update(plugin_tests())
@@ -241,7 +240,12 @@ class Templar:
             if not self.is_template(value):
                 return value
             template = self._compile(value, self._templates, pos, expression=False)
-            return self._run(template, variables, pos)
+            result = self._run(template, variables, pos)
+            # Jinja drops one trailing newline; Ansible gives it back to text results
+            # (so "{{ lst }}\n" is still the list, and "{{ n }} x\n" keeps its newline)
+            if isinstance(result, str) and value.endswith("\n") and not result.endswith("\n"):
+                result = type(result)(result + "\n")
+            return result
         if isinstance(value, dict):
             return {self.render(key, variables, pos): self.render(item, variables, pos)
                     for key, item in value.items()}
