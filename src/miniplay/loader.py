@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from _ruamel_yaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.tag import Tag
 
 from miniplay.errors import Position, YamlError
 from miniplay.unsafe import UnsafeText
@@ -172,7 +173,45 @@ def resolve_plain(text: str) -> Any:
 # --- construction ----------------------------------------------------------------------
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_CORE = "tag:yaml.org,2002:"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_PLAIN_TAG = "tag:miniplay,2026:plain"  # an untagged plain scalar, resolved by the builder
+# Shared Tag objects: a node keeps the one the resolver returns, so the builder can test
+# identity instead of paying ruamel's per-node tag decoding.
+_PLAIN = Tag(suffix=_PLAIN_TAG)
+_STR = Tag(suffix=_STR_TAG)
+_SEQ = Tag(suffix=_SEQ_TAG)
+_MAP = Tag(suffix=_MAP_TAG)
+
+
+class _Composer(CParser):  # type: ignore[misc]
+    """libyaml's parser and composer (ruamel.yaml.clib) with a resolver that only says
+    whether a scalar is untagged and plain.
+
+    Why: ruamel's Python resolver walks version-keyed regex tables for every scalar and
+    was the largest single cost of loading a playbook; `_Builder.scalar` applies the
+    YAML 1.1 rules itself (`resolve_plain`), so the composer needs no opinion.
+    """
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> Tag:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        """No path-based resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """No path-based resolvers."""
+
+
+def _compose(text: str) -> Node | None:
+    composer = _Composer(text)
+    try:
+        node: Node | None = composer.get_single_node()
+        return node
+    finally:
+        composer.dispose()
 
 
 def _is_merge_key(node: Node) -> bool:
@@ -209,8 +248,12 @@ class _Builder:
         raise YamlError(f"unsupported YAML node {type(node).__name__}", self.pos(node))
 
     def scalar(self, node: ScalarNode) -> Any:
-        tag = str(node.tag)
         value: str = node.value
+        if node.ctag is _PLAIN:
+            return resolve_plain(value)
+        if node.ctag is _STR:
+            return value
+        tag = str(node.tag)
         if tag == "!unsafe":
             return UnsafeText(value)
         if tag == "!vault":
@@ -219,8 +262,6 @@ class _Builder:
                 self.pos(node),
                 "decrypt the value or pass it with -e from a secret store",
             )
-        if node.style in ("", None) and tag.startswith(_CORE):
-            return resolve_plain(value)
         if tag.startswith("!") and not tag.startswith("!!"):
             raise YamlError(f"unknown YAML tag {tag}", self.pos(node), "remove the tag")
         if tag == "tag:yaml.org,2002:int":
@@ -276,16 +317,10 @@ class _Builder:
                     self.merged_keys.setdefault(id(result), set()).add(key)
 
 
-def _yaml() -> YAML:
-    parser = YAML(typ="safe", pure=False)
-    parser.version = (1, 1)
-    return parser
-
-
 def loads(text: str, path: str = "<string>") -> Any:
     """Parse YAML `text` into positioned data; an empty document gives None."""
     try:
-        node = _yaml().compose(text)
+        node = _compose(text)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, path) from None
     except YAMLError as exc:

@@ -20,6 +20,8 @@ from miniplay.unsafe import UnsafeText
         ("0x1f", 31), ("1_000", 1000), ("1:30", 90), ("1.5", 1.5), ("~", None),
         ("null", None), ("'yes'", "yes"), ('"0644"', "0644"), ("hello", "hello"),
         ("-0755", -493), ("1e3", "1e3"), ("1.0e+3", 1000.0),
+        ("!!str yes", "yes"), ("!!str 0644", "0644"), ('!!int "0644"', 420),
+        ("!!bool 'yes'", True), ("!!float '1.5'", 1.5), ("!!null ''", None),
     ],
 )
 def test_yaml_11_scalars(text: str, expected: object) -> None:
