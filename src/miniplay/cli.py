@@ -15,7 +15,6 @@ import argparse
 import gc
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -342,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse --help / --version
         return int(exc.code or 0)
     except Exception:
+        import traceback
+
         traceback.print_exc()
         print(BUG_REPORT, file=sys.stderr)
         return 250

@@ -11,14 +11,16 @@ no other stage does arithmetic on positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, NoReturn
+from typing import ClassVar, NamedTuple, NoReturn
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where something sits in a user's file (1-based line and column)."""
+class Position(NamedTuple):
+    """Where something sits in a user's file (1-based line and column).
+
+    A NamedTuple rather than a frozen dataclass: the loader makes two for every mapping
+    entry, and a tuple is several times cheaper to build.
+    """
 
     file: str
     line: int

@@ -163,6 +163,8 @@ def resolve_plain(text: str) -> Any:
         return False
     first = text[0]
     if first.isdigit() or first in "+-.":
+        if text.isdigit() and (first != "0" or len(text) == 1) and text.isascii():
+            return int(text)  # the common case, without the regular expressions
         if _INT.match(text):
             return _int11(text)
         if _FLOAT.match(text):

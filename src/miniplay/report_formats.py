@@ -20,13 +20,12 @@ Formats:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from hashlib import sha256
 from typing import Any
 from urllib.parse import quote
-from xml.etree import ElementTree as ET
 
 from miniplay import __version__
 from miniplay.schema import Diagnostic
@@ -154,6 +153,7 @@ def _github(diags: Sequence[Diagnostic], files: Sequence[str], cwd: str) -> str:
 
 
 def _junit(diags: Sequence[Diagnostic], files: Sequence[str], cwd: str) -> str:
+    from xml.etree import ElementTree as ET  # only this format needs it
     names = list(dict.fromkeys([*(relative(f, cwd) for f in files),
                                 *(relative(d.pos.file, cwd) if d.pos else "(no file)"
                                   for d in diags)]))
@@ -195,6 +195,6 @@ def _codeclimate(diags: Sequence[Diagnostic], files: Sequence[str], cwd: str) ->
         key = "\0".join((diag.rule, path, str(line), diag.message))
         issues.append({"type": "issue", "check_name": diag.rule, "description": _text(diag),
                        "categories": ["Bug Risk"], "severity": severity[diag.severity],
-                       "fingerprint": hashlib.sha256(key.encode()).hexdigest()[:32],
+                       "fingerprint": sha256(key.encode()).hexdigest()[:32],
                        "location": {"path": path, "lines": {"begin": line}}})
     return json.dumps(issues, indent=2)
