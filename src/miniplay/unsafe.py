@@ -26,8 +26,20 @@ def is_unsafe(value: object) -> bool:
     return isinstance(value, UnsafeText)
 
 
+_PLAIN_LEAVES = frozenset({int, float, bool, type(None)})
+
+
 def mark_unsafe(value: Any) -> Any:
     """A deep copy of `value` with every string (keys too) turned into UnsafeText."""
+    kind = type(value)  # exact types first: every host result goes through here
+    if kind is str:
+        return UnsafeText(value)
+    if kind is dict:
+        return {mark_unsafe(key): mark_unsafe(item) for key, item in value.items()}
+    if kind is list:
+        return [mark_unsafe(item) for item in value]
+    if kind in _PLAIN_LEAVES:
+        return value
     if isinstance(value, UnsafeText):
         return value
     if isinstance(value, str):

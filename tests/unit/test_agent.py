@@ -95,6 +95,32 @@ def test_module_source_is_cached_by_hash(agent: Agent) -> None:
     assert agent.call(**frame)["result"]["args"]["_ansible_module_name"] == "m"
 
 
+LOADED = (b"import json, sys\n"
+          b"print(json.dumps({n: n in sys.modules for n in ('colorsys', 'syrupy')}))\n")
+
+
+def test_a_modules_stdlib_imports_are_preloaded_for_later_runs(agent: Agent) -> None:
+    """Runs fork from the agent: once a module's source arrives, the standard-library
+    modules it imports are loaded in the agent, so every later fork has them; a
+    third-party import (syrupy) is left to the module's own process."""
+    assert agent.run(LOADED) == {"colorsys": False, "syrupy": False}
+    agent.run(b"import json\nimport colorsys  # comment\nimport syrupy\n"
+              b"print(json.dumps({}))\n")
+    assert agent.run(LOADED) == {"colorsys": True, "syrupy": False}
+
+
+def test_agent_start_imports_little() -> None:
+    """The agent's own start stays cheap: modules' needs are preloaded on demand."""
+    probe = ("import sys; sys.stdin = open('/dev/null'); exec(compile(open(sys.argv[1]).read(),"
+             " 'agent', 'exec'), {'__name__': 'probe'}); "
+             "print(sorted(n for n in ('tempfile', 'shutil', 'traceback', 'hashlib', "
+             "'subprocess', 'typing') if n in sys.modules))")
+    path = Path(__file__).parents[2] / "src/miniplay/remote/agent.py"
+    done = subprocess.run([sys.executable, "-I", "-c", probe, str(path)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_unknown_hash_asks_for_source(agent: Agent) -> None:
     reply = agent.call(id=3, op="run", module="m", hash="0" * 64, args={})
     assert reply == {"id": 3, "need_source": True}

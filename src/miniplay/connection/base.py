@@ -24,7 +24,8 @@ class ModuleRequest:
     `style` is the module contract: ``json`` (miniplay's: arguments as one JSON object
     on stdin, one JSON result on stdout) or ``want_json`` (Ansible's: argv[1] is the path
     of a JSON file with the arguments). `async_seconds` > 0 launches a detached job and
-    returns its launch record at once instead of the module's result.
+    returns its launch record at once instead of the module's result. `in_agent` asks
+    the agent to run the module in its own process instead of a fork.
     """
 
     name: str
@@ -38,6 +39,7 @@ class ModuleRequest:
     async_dir: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     timeout: float | None = None
+    in_agent: bool = False  # run inside the agent, no fork (see runner.IN_AGENT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,14 @@ _DEBUG_HIDDEN = (
 _DEBUG_ALLOWED = frozenset({"msg", "exception", "warnings", "deprecations"})
 
 
+_IMMUTABLE_LEAVES = (str, int, float, type(None))  # bool is an int; str subclasses too
+
+
 def strip_internal(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     """A deep copy of `value` without `_ansible_*` keys (except those in `keep`)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, _IMMUTABLE_LEAVES):  # most of a result: no copy needed
+        return value
+    if isinstance(value, dict | Mapping):
         return {
             k: strip_internal(v, keep)
             for k, v in value.items()

@@ -17,29 +17,59 @@ own session, write Ansible-compatible status files and outlive the agent.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import builtins
 import contextlib
-import hashlib
 import io
 import json
 import os
-import random
 import selectors
-import shutil
 import signal
 import sys
-import tempfile
 import time
-import traceback
-from types import CodeType
-from typing import TYPE_CHECKING, Any, NoReturn
 
+# Start-up is paid once per host, and on a busy host by all of them at once: the agent
+# imports only what its loop needs; the rest (tempfile, shutil, traceback, hashlib) is
+# imported where used, and what modules import is preloaded per module (`preload_for`).
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: the agent must also run on Python 3.8
     from collections.abc import Callable
+    from types import CodeType
+    from typing import Any, NoReturn
 
     JSON = dict[str, Any]
 CHUNK = 65536
+
+
+def trace() -> str:
+    """The current exception's traceback, as text (traceback is imported only here)."""
+    import traceback
+
+    return traceback.format_exc()
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 without importing hashlib (which loads OpenSSL: ~5 ms per agent start)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python <= 3.11
+    except ImportError:
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
+
+
+def b64decode(text: str) -> bytes:
+    return binascii.a2b_base64(text)
+
+
+def b64encode(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
+def make_dir(prefix: str) -> str:
+    """A new private (0700) directory under the temporary directory."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=prefix)
 
 
 class Module:
@@ -70,6 +100,8 @@ class Spec:
         self.timeout: float | None = frame.get("timeout")
         self.async_seconds = int(frame.get("async_seconds") or 0)
         self.async_dir: str | None = frame.get("async_dir")
+        self.in_agent = bool(frame.get("in_agent")) and self.style == "json" and (
+            self.async_seconds == 0 and self.timeout is None)
 
 
 # ---------------------------------------------------------------- module output
@@ -121,6 +153,8 @@ def exit_code(status: int) -> int:
 
 def write_file(path: str, data: bytes, mode: int) -> None:
     """Write `path` atomically: a temp file beside it, then rename."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".miniplay-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -139,13 +173,11 @@ def module_file(module: Module, directory: str) -> str:
     return path
 
 
-def run_in_process(module: Module, args_json: str) -> int:
-    """Run a JSON-style Python module in this (forked) process; its exit code."""
+def exec_code(module: Module) -> int:
+    """Execute a JSON-style module's code as ``__main__`` with the current sys.stdin,
+    sys.stdout and sys.stderr; its exit code (``sys.exit`` and crashes included)."""
     if module.code is None:
         module.code = compile(module.source, module.name + ".py", "exec")
-    sys.stdin = io.TextIOWrapper(io.BytesIO(args_json.encode("utf-8")), encoding="utf-8")
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8")
     sys.argv = [module.name + ".py"]
     scope = {"__name__": "__main__", "__builtins__": builtins, "__file__": sys.argv[0]}
     rc = 0
@@ -158,14 +190,48 @@ def run_in_process(module: Module, args_json: str) -> int:
             sys.stderr.write(f"{stop.code}\n")
             rc = 1
     except BaseException:
-        traceback.print_exc()
+        sys.stderr.write(trace())
         rc = 1
+    return rc
+
+
+def run_in_process(module: Module, args_json: str) -> int:
+    """Run a JSON-style Python module in this (forked) process; its exit code."""
+    sys.stdin = io.TextIOWrapper(io.BytesIO(args_json.encode("utf-8")), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8")
+    rc = exec_code(module)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     return rc
 
 
-def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str) -> NoReturn:
+def run_here(spec: Spec) -> JSON:
+    """Run a module inside the agent itself, without a fork; its result.
+
+    Only for what the controller marks ``in_agent``: miniplay's own quick, read-mostly
+    modules (async_status, polled hundreds of times per run). A fork costs the host
+    ~5-10 ms of CPU; this costs well under one. The agent's stdio, argv and environment
+    are restored afterwards.
+    """
+    saved = (sys.stdin, sys.stdout, sys.stderr, sys.argv)
+    old_env = {key: os.environ.get(key) for key in spec.env}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(spec.env)
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(spec.args_json), out, err
+        rc = exec_code(spec.module)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = saved
+        for key, value in old_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return parse_result(out.getvalue().encode("utf-8"), err.getvalue().encode("utf-8"), rc)
+
+
+def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str | None) -> NoReturn:
     """In a fresh fork: own process group, pipes on fd 1/2, then run the module."""
     try:
         os.setpgid(0, 0)
@@ -177,6 +243,7 @@ def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str) -> NoReturn:
         os.environ.update(spec.env)
         if spec.style == "json":
             os._exit(run_in_process(spec.module, spec.args_json))
+        assert workdir is not None, "a WANT_JSON module needs a work directory"
         path = spec.module.path or module_file(spec.module, workdir)
         args_path = os.path.join(workdir, f"args-{os.getpid()}.json")
         write_file(args_path, spec.args_json.encode("utf-8"), 0o600)
@@ -186,11 +253,11 @@ def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str) -> NoReturn:
                 signal.signal(getattr(signal, name), signal.SIG_DFL)
         os.execv(argv[0], [*argv, args_path])
     except BaseException:
-        os.write(2, traceback.format_exc().encode("utf-8", "replace"))
+        os.write(2, trace().encode("utf-8", "replace"))
     os._exit(1)
 
 
-def spawn(spec: Spec, workdir: str) -> Child:
+def spawn(spec: Spec, workdir: str | None) -> Child:
     """Fork a child running `spec`; the parent gets its pid and pipe ends."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -335,28 +402,33 @@ def job_wrapper(spec: Spec, number: int, notify: int) -> NoReturn:
         path = os.path.join(directory, jid)
         write_status(path, {"started": True, "finished": False, "ansible_job_id": jid})
     except BaseException:
-        os.write(notify, json.dumps({"error": traceback.format_exc()}).encode("utf-8"))
+        os.write(notify, json.dumps({"error": trace()}).encode("utf-8"))
         os._exit(1)
     with contextlib.suppress(OSError):  # the agent may be gone already: run the job anyway
         os.write(notify, json.dumps({"ansible_job_id": jid, "results_file": path}).encode())
     detach()
-    workdir = tempfile.mkdtemp(prefix="miniplay-job-")
+    workdir = None
     try:
+        if spec.style != "json":  # only exec'd modules need files
+            workdir = make_dir("miniplay-job-")
         spec.env["ANSIBLE_ASYNC_DIR"] = directory
         spec.module.path = None  # the agent's cached copy may vanish with the agent
         child = spawn(spec, workdir)
         write_meta(directory, jid, spec, child.pid)
         write_status(path, job_result(child, spec.async_seconds))
     except BaseException:
-        record = {"failed": True, "msg": traceback.format_exc(), "ansible_job_id": jid}
+        record = {"failed": True, "msg": trace(), "ansible_job_id": jid}
         write_status(path, record)
-    shutil.rmtree(workdir, ignore_errors=True)
+    if workdir is not None:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
     os._exit(0)
 
 
 def launch(spec: Spec) -> int:
     """Double-fork a job into its own session; the read end of its notify pipe."""
-    number = random.randrange(0, 999999999999)
+    number = int.from_bytes(os.urandom(8), "big") % 1000000000000
     notify_r, notify_w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -380,7 +452,8 @@ def launch(spec: Spec) -> int:
 class Run:
     """A synchronous module run the agent is waiting on."""
 
-    def __init__(self, rid: Any, child: Child, timeout: float | None, args_path: str) -> None:
+    def __init__(self, rid: Any, child: Child, timeout: float | None,
+                 args_path: str | None) -> None:
         self.rid = rid
         self.child = child
         self.timeout = timeout
@@ -418,7 +491,7 @@ class Agent:
         self.launches: dict[int, tuple[Any, bytearray]] = {}
         self.inbuf = bytearray()
         self.running = True
-        self.workdir = tempfile.mkdtemp(prefix="miniplay-agent-")
+        self._workdir: str | None = None
         wake_r, wake_w = os.pipe()
         for fd in (wake_r, wake_w):
             os.set_blocking(fd, False)
@@ -535,7 +608,7 @@ class Agent:
             self.sel.unregister(fd)
             del self.outputs[fd]
         run.child.close()
-        if os.path.exists(run.args_path):
+        if run.args_path is not None and os.path.exists(run.args_path):
             os.unlink(run.args_path)
         self.send({"id": run.rid, "result": run.result()})
 
@@ -544,7 +617,18 @@ class Agent:
             run.child.kill()
             os.waitpid(run.child.pid, 0)
             run.child.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._workdir is not None:
+            import shutil
+
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    @property
+    def workdir(self) -> str:
+        """Where exec'd (WANT_JSON, binary) modules and their args files go; made on
+        first use, since JSON-style modules run in the fork and need no files."""
+        if self._workdir is None:
+            self._workdir = make_dir("miniplay-agent-")
+        return self._workdir
 
     # ------------------------------------------------------------ ops
 
@@ -565,13 +649,17 @@ class Agent:
                 module.code = compile(module.source, module.name + ".py", "exec")
         elif spec.style != "json" and module.path is None:
             module.path = module_file(module, self.workdir)
+        if spec.in_agent:
+            self.send({"id": rid, "result": run_here(spec)})
+            return
         if spec.async_seconds > 0:
             fd = launch(spec)
             self.launches[fd] = (rid, bytearray())
             self.sel.register(fd, selectors.EVENT_READ, self.on_notify)
             return
-        child = spawn(spec, self.workdir)
-        args_path = os.path.join(self.workdir, f"args-{child.pid}.json")
+        workdir = None if spec.style == "json" else self.workdir
+        child = spawn(spec, workdir)
+        args_path = None if workdir is None else os.path.join(workdir, f"args-{child.pid}.json")
         self.runs[child.pid] = Run(rid, child, spec.timeout, args_path)
         for fd in child.open:
             self.outputs[fd] = self.runs[child.pid]
@@ -580,10 +668,11 @@ class Agent:
     def module(self, frame: JSON) -> Module | None:
         digest = str(frame["hash"])
         if frame.get("source") is not None:
-            source = base64.b64decode(frame["source"])
-            if hashlib.sha256(source).hexdigest() != digest:
+            source = b64decode(frame["source"])
+            if sha256_hex(source) != digest:
                 raise ValueError(f"source of module {frame['module']!r} does not match its hash")
             self.modules[digest] = Module(str(frame["module"]), digest, source)
+            preload_for(source)
         return self.modules.get(digest)
 
     def op_put_file(self, rid: Any, frame: JSON) -> None:
@@ -592,33 +681,49 @@ class Agent:
         if mode is None:
             exists = os.path.exists(dest)
             mode = os.stat(dest).st_mode & 0o7777 if exists else 0o666 & ~umask()
-        write_file(dest, base64.b64decode(frame["data"]), int(mode))
+        write_file(dest, b64decode(frame["data"]), int(mode))
         self.send({"id": rid, "ok": True})
 
     def op_fetch_file(self, rid: Any, frame: JSON) -> None:
         with open(os.path.expanduser(str(frame["src"])), "rb") as handle:
             data = handle.read()
-        self.send({"id": rid, "data": base64.b64encode(data).decode("ascii")})
+        self.send({"id": rid, "data": b64encode(data)})
 
     def op_shutdown(self, rid: Any, frame: JSON) -> None:
         self.send({"id": rid, "ok": True})
         self.running = False
 
 
-# Modules are forked from the agent: what the agent has imported, every module gets for
-# free. These are what the built-in modules import (about 30 ms of host CPU per task).
-PRELOAD = ("subprocess", "datetime", "glob", "shlex", "re", "stat", "pwd", "grp", "errno",
-           "fnmatch", "socket", "platform", "getpass", "hashlib", "difflib", "locale")
+def imported_names(source: bytes) -> list[str]:
+    """The modules `source` imports at top level (``import a, b.c`` / ``from d import e``)."""
+    found: list[str] = []
+    for line in source.decode("utf-8", "replace").splitlines():
+        code = line.split("#", 1)[0].rstrip()
+        if code.startswith("import "):
+            found += [part.split(" as ")[0].strip() for part in code[7:].split(",")]
+        elif code.startswith("from ") and " import " in code:
+            found.append(code[5:].split(" import ")[0].strip())
+    return [name for name in found if name and not name.startswith(".")]
 
 
-def preload() -> None:
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
-            __import__(name)
+def preload_for(source: bytes) -> None:
+    """Import, here in the agent, the standard-library modules a module imports.
+
+    Why: modules run in forks of the agent, so whatever the agent has imported every later
+    run of any module gets for free (~30 ms of host CPU per task for `command`), while
+    importing on demand keeps the agent's own start cheap. Only standard-library names
+    are imported (a library module's own dependencies could start threads or hold
+    sockets that a fork must not inherit); failures are ignored, the module will report
+    them itself. Python < 3.10 has no list of standard modules: nothing is preloaded.
+    """
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    for name in imported_names(source):
+        if name.split(".")[0] in stdlib and name not in sys.modules:
+            with contextlib.suppress(Exception):
+                __import__(name)
 
 
 def main() -> None:
-    preload()
     Agent().serve()
 
 
