@@ -55,6 +55,45 @@ def search_dirs(playbook_dir: str, module_paths: Sequence[str],
     return dirs
 
 
+INLINE_MARK = b"# miniplay: inline"
+
+
+def inline_helpers(source: bytes, path: Path) -> bytes:
+    """`source` with each ``from _helper import (...)  # miniplay: inline`` replaced by
+    the text of ``_helper.py`` beside the module (its ``__future__`` import dropped: the
+    module has its own at the top).
+
+    Why: a module travels to the host as one file, yet the file modules share ~220 lines
+    of helpers. Inlining at send time keeps one copy in the tree, and the module still
+    runs unchanged from its own directory, where the line is a plain import.
+    """
+    if INLINE_MARK not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    out: list[bytes] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        words = line.split()
+        if INLINE_MARK not in line or words[:1] != [b"from"] or not words[1].startswith(b"_"):
+            out.append(line)
+            continue
+        if b"(" in line and b")" not in line:  # a parenthesised import: skip to its end
+            while index < len(lines) and b")" not in lines[index]:
+                index += 1
+            index += 1
+        helper = path.parent / f"{words[1].decode()}.py"
+        try:
+            text = helper.read_bytes()
+        except OSError as exc:
+            raise ModuleError(f"module {path.name} inlines {helper}, which cannot be read: "
+                              f"{exc.strerror}") from None
+        out += [part for part in text.splitlines(keepends=True)
+                if not part.startswith(b"from __future__ import")]
+    return b"".join(out)
+
+
 def _style(source: bytes) -> ModuleStyle | None:
     if b"WANT_JSON" in source:
         return "want_json"
@@ -81,7 +120,7 @@ class ModuleFinder:
         for directory in self.dirs:
             for candidate in (directory / f"{name}.py", directory / name):
                 if candidate.is_file():
-                    source = candidate.read_bytes()
+                    source = inline_helpers(candidate.read_bytes(), candidate)
                     style = _style(source)
                     if style is None:
                         raise ModuleError(

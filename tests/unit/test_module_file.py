@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 import subprocess
 import sys
@@ -14,6 +13,9 @@ from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
+
+from miniplay.errors import ModuleError
+from miniplay.runner import ModuleFinder
 
 MODULES = Path(__file__).parents[2] / "modules"
 FILE_MODULES = ("file", "copy", "lineinfile", "blockinfile", "replace", "get_url")
@@ -30,16 +32,29 @@ def run(args: dict[str, Any], tmp: Path, *, check: bool = False,
     return result
 
 
-def common_block(name: str) -> str:
-    text = (MODULES / f"{name}.py").read_text()
-    found = re.search(r"# --- common: begin.*?# --- common: end ---", text, re.S)
-    assert found, f"{name}.py has no common block"
-    return found.group(0)
+@pytest.mark.parametrize("name", FILE_MODULES)
+def test_shared_helpers_are_inlined_when_sent(name: str, tmp_path: Path) -> None:
+    """What the host receives is one self-contained file: the marked import of
+    `_filecommon` is replaced by its text, and it runs where no helper file exists."""
+    sent = ModuleFinder([MODULES]).find(name)
+    assert sent is not None
+    assert b"from _filecommon import" not in sent.source
+    assert b"def atomic_write(" in sent.source
+    assert sent.source.count(b"from __future__ import") == 1
+    alone = tmp_path / f"{name}.py"
+    alone.write_bytes(sent.source)
+    proc = subprocess.run([sys.executable, "-I", str(alone)], input=b"{}",
+                          capture_output=True, check=False, cwd=tmp_path)
+    result = json.loads(proc.stdout)
+    assert result["failed"] is True
+    assert "missing required arguments" in result["msg"]
 
 
-@pytest.mark.parametrize("name", FILE_MODULES[1:])
-def test_shared_helpers_are_identical(name: str) -> None:
-    assert common_block(name) == common_block("file")
+def test_an_unreadable_helper_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "import json\nfrom _gone import (  # miniplay: inline\n    x,\n)\n")
+    with pytest.raises(ModuleError, match=r"mine.py inlines .*_gone.py, which cannot be read"):
+        ModuleFinder([tmp_path]).find("mine")
 
 
 def test_directory_is_created_with_parents_then_unchanged(tmp_path: Path) -> None:
