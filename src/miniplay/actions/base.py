@@ -57,5 +57,14 @@ class ActionCall:
         """The directory of the file the task is written in (for relative `src`)."""
         return str(Path(self.task.pos.file).resolve().parent)
 
+    @property
+    def search_dirs(self) -> tuple[str, ...]:
+        """Where a relative `src` is looked for, in Ansible's order: the task's role, the
+        folder of the task's file, the playbook's folder (each tried with its `files/` or
+        `templates/` subfolder first). Not deduplicated: "Searched in" lists a folder
+        twice when the task sits beside the playbook, as Ansible's message does."""
+        role = [str(Path(self.task.role.path).resolve())] if self.task.role else []
+        return (*role, self.task_dir, self.base_dir)
+
 
 Action = Callable[[ActionCall], Awaitable[dict[str, Any]]]

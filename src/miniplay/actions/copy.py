@@ -46,11 +46,12 @@ def argument_error(args: Mapping[str, Any]) -> str | None:
 
 
 def find_source(call: ActionCall, name: str) -> Path | None:
-    """`name` as Ansible's `files` search finds it: files/ beside the task or playbook."""
+    """`name` as Ansible's `files` search finds it: `files/` (then the folder itself) in
+    the task's role, beside the task's file, beside the playbook."""
     path = Path(os.path.expanduser(name))
     if path.is_absolute():
         return path if path.exists() else None
-    for base in (Path(call.task_dir), Path(call.base_dir)):
+    for base in map(Path, call.search_dirs):
         for candidate in (base / "files" / path, base / path):
             if candidate.exists():
                 return candidate
@@ -58,7 +59,7 @@ def find_source(call: ActionCall, name: str) -> Path | None:
 
 
 def not_found(call: ActionCall, name: str) -> dict[str, Any]:
-    places = [str(Path(b) / sub / name) for b in (call.task_dir, call.base_dir)
+    places = [str(Path(b) / sub / name) for b in call.search_dirs
               for sub in ("files", "")]
     searched = "\n\t".join(p.rstrip("/") for p in places)
     return {"failed": True, "changed": False,

@@ -1,7 +1,7 @@
 """`template`: render a Jinja2 file on the controller with the host's variables, copy it.
 
-Takes: an `ActionCall` with `src` (looked up in templates/ beside the task or playbook),
-`dest`, `trim_blocks` (true), `lstrip_blocks` (false), `newline_sequence` and the copy
+Takes: an `ActionCall` with `src` (looked up in templates/ of the task's role, beside the
+task, beside the playbook), `dest`, `trim_blocks` (true), `lstrip_blocks` (false), `newline_sequence` and the copy
 module's file options. Gives: the copy result for the rendered text (ansible-core 2.19's
 template result). Raises: nothing; a template that does not render is a failed result
 ("Task failed: 'x' is undefined", as Ansible words it).
@@ -29,7 +29,7 @@ def find_template(call: ActionCall, name: str) -> Path | None:
     path = Path(os.path.expanduser(name))
     if path.is_absolute():
         return path if path.is_file() else None
-    for base in (Path(call.task_dir), Path(call.base_dir)):
+    for base in map(Path, call.search_dirs):
         for candidate in (base / "templates" / path, base / path):
             if candidate.is_file():
                 return candidate
@@ -37,7 +37,7 @@ def find_template(call: ActionCall, name: str) -> Path | None:
 
 
 def not_found(call: ActionCall, name: str) -> dict[str, Any]:
-    places = [f"{b}/{sub}{name}" for b in (call.task_dir, call.base_dir)
+    places = [f"{b}/{sub}{name}" for b in call.search_dirs
               for sub in ("templates/", "")]
     return {"failed": True, "changed": False,
             "msg": f"Could not find or access '{name}'\nSearched in:\n\t"
