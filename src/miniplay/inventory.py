@@ -18,7 +18,7 @@ back with each `Selection` (``match``), while load warnings sit in ``warnings``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,15 @@ class Inventory:
     vars_dirs: tuple[VarsDir, ...] = ()
     playbook_vars: VarsDir | None = None
     python: str = field(default=sys.executable)
+    # Answers computed once: the inventory never changes during a run, and the executor
+    # asks for every host's groups and layers on every task (Ansible caches them too).
+    _memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False,
+                                              repr=False)
+
+    def _cached(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        if (kind, key) not in self._memo:
+            self._memo[(kind, key)] = compute()
+        return self._memo[(kind, key)]
 
     def match(self, pattern: str | Sequence[str], limit: str | None = None) -> Selection:
         """Hosts selected by `pattern` and `limit`, with the warnings Ansible prints."""
@@ -95,11 +104,16 @@ class Inventory:
     def groups_of(self, host: str) -> list[str]:
         """``group_names``: every group holding `host` directly or through a child, sorted,
         without ``all``."""
-        return sorted(name for name in self._host_groups(host) if name != ALL)
+        found: list[str] = self._cached("groups_of", host, lambda: sorted(
+            name for name in self._host_groups(host) if name != ALL))
+        return list(found)
 
     def groups_map(self) -> dict[str, list[str]]:
-        """The ``groups`` magic variable: each group (``all``, ``ungrouped`` too) → hosts."""
-        return {name: group_hosts(self.groups, name) for name in self.groups}
+        """The ``groups`` magic variable: each group (``all``, ``ungrouped`` too) → hosts.
+        One shared mapping per run, as ansible-core's groups dict cache."""
+        found: dict[str, list[str]] = self._cached("groups_map", "", lambda: {
+            name: group_hosts(self.groups, name) for name in self.groups})
+        return found
 
     def var_layers(self, host: str) -> list[Mapping[str, Any]]:
         """`host`'s inventory variables, low → high precedence, as ansible-core 2.19 orders
@@ -108,6 +122,11 @@ class Inventory:
         groups' ``group_vars`` the same way, then inventory-file host vars, then
         ``host_vars`` beside each source and beside the playbook. Empty layers are left
         out. Raises KeyError for an unknown host."""
+        found: list[Mapping[str, Any]] = self._cached(
+            "var_layers", host, lambda: self._var_layers(host))
+        return list(found)
+
+    def _var_layers(self, host: str) -> list[Mapping[str, Any]]:
         groups = self._sorted_groups(host)
         dirs = [*self.vars_dirs, *([self.playbook_vars] if self.playbook_vars else [])]
         layers: list[Mapping[str, Any] | None] = [self.groups[ALL].vars]

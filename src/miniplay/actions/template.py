@@ -1,10 +1,11 @@
 """`template`: render a Jinja2 file on the controller with the host's variables, copy it.
 
 Takes: an `ActionCall` with `src` (looked up in templates/ of the task's role, beside the
-task, beside the playbook), `dest`, `trim_blocks` (true), `lstrip_blocks` (false), `newline_sequence` and the copy
-module's file options. Gives: the copy result for the rendered text (ansible-core 2.19's
-template result). Raises: nothing; a template that does not render is a failed result
-("Task failed: 'x' is undefined", as Ansible words it).
+task, beside the playbook), `dest`, `trim_blocks` (true), `lstrip_blocks` (false),
+`newline_sequence` and the copy module's file options. Gives: the copy result for the
+rendered text (ansible-core 2.19's template result). Raises: nothing; a template that
+does not render is a failed result ("Task failed: 'x' is undefined", as Ansible words
+it).
 
 Why here: rendering needs the run's variables and Jinja environment, which only the
 controller has; the host receives finished bytes through the same `copy` module.

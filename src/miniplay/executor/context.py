@@ -40,12 +40,33 @@ class RunContext:
     connections: dict[str, Connection] = field(default_factory=dict)
     start_at_task: str | None = None
 
+    _active: tuple[tuple[int, int, int], list[str], list[str]] | None = field(
+        default=None, repr=False)
+    _paths: dict[str, str] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         self.start_at_task = self.options.start_at_task
+        # Resolved once: magic variables are built for every task on every host.
+        self._paths["playbook_dir"] = str(Path(self.playbook.path).resolve().parent)
+        if self.options.inventory:
+            first = Path(self.options.inventory[0])
+            if first.exists():
+                self._paths["inventory_dir"] = str(first.resolve().parent)
+                self._paths["inventory_file"] = str(first.resolve())
 
     @property
     def playbook_dir(self) -> str:
-        return str(Path(self.playbook.path).resolve().parent)
+        return self._paths["playbook_dir"]
+
+    def active_hosts(self, play: PlayState) -> tuple[list[str], list[str]]:
+        """The play's hosts still taking part, and those of the current batch; cached
+        until any host's status changes (see `HostState.generation`)."""
+        key = (id(play), id(play.batch), HostState.generation)
+        if self._active is None or self._active[0] != key:
+            active = [h for h in play.hosts if self.state(h).active]
+            batch = [h for h in (play.batch or play.hosts) if self.state(h).active]
+            self._active = (key, active, batch)
+        return list(self._active[1]), list(self._active[2])
 
     def state(self, host: str) -> HostState:
         """The host's state, created on first use."""
@@ -67,7 +88,8 @@ class RunContext:
     def hostvars(self, play: PlayState | None) -> HostVars:
         names = list(self.inventory.hosts)
         if play is not None:
-            names += [h for h in play.hosts if h not in names]
+            known = self.inventory.hosts
+            names += [h for h in play.hosts if h not in known]
         return HostVars(names, lambda h: VarScope(
             [*self.base_layers(h), *self.top_layers(h), self.magic(h, play)], self.templar))
 
@@ -92,8 +114,7 @@ class RunContext:
 
     def magic(self, host: str, play: PlayState | None) -> dict[str, Any]:
         """Ansible's magic variables for `host` in `play`."""
-        active = [h for h in play.hosts if self.state(h).active] if play else []
-        batch = [h for h in (play.batch or play.hosts) if self.state(h).active] if play else []
+        active, batch = self.active_hosts(play) if play else ([], [])
         magic: dict[str, Any] = {
             "inventory_hostname": host,
             "inventory_hostname_short": host.split(".")[0],
@@ -121,9 +142,7 @@ class RunContext:
             magic["ansible_play_name"] = play.play.display_name
         if self.options.limit:
             magic["ansible_limit"] = self.options.limit
-        if self.options.inventory:
-            first = Path(self.options.inventory[0])
-            if first.exists():
-                magic["inventory_dir"] = str(first.resolve().parent)
-                magic["inventory_file"] = str(first.resolve())
+        for name in ("inventory_dir", "inventory_file"):
+            if name in self._paths:
+                magic[name] = self._paths[name]
         return magic

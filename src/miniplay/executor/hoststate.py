@@ -11,15 +11,21 @@ here that came back from hosts are already marked unsafe by the executor.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from miniplay.model import Play
 from miniplay.results import HostStats
 
+_STATUS_FIELDS = frozenset({"failed", "unreachable", "ended"})
+
 
 @dataclass(slots=True)
 class HostState:
-    """One host's state for the whole run (it outlives plays, as in Ansible)."""
+    """One host's state for the whole run (it outlives plays, as in Ansible).
+
+    `generation` counts changes of any host's `failed`/`unreachable`/`ended` flags, so
+    that lists of active hosts (read for every task on every host) can be cached.
+    """
 
     name: str
     facts_vars: dict[str, Any] = field(default_factory=dict)
@@ -34,6 +40,13 @@ class HostState:
     unreachable: bool = False
     ended: bool = False
     counted: bool = False
+
+    generation: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _STATUS_FIELDS:
+            HostState.generation += 1
+        object.__setattr__(self, name, value)
 
     @property
     def active(self) -> bool:
