@@ -200,3 +200,21 @@ def test_async_status_refuses_paths_as_job_ids(
     assert "secret" not in result
     assert victim.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["victim"]  # nothing created
+
+
+def test_meta_start_time_is_the_launch_time(host: Host, tmp_path: Path) -> None:
+    """`miniplay jobs list` orders by the `.meta` start time: it is taken when the agent
+    launches the job, before the launch is answered, so jobs list in launch order."""
+    host.shell("true")
+    launched = []
+    for _ in range(3):
+        before = time.time()
+        jid = host.shell("sleep 0.3", async_seconds=10)["ansible_job_id"]
+        launched.append((jid, before, time.time()))
+    for jid, before, answered in launched:
+        meta = tmp_path / "async" / f".{jid}.meta"
+        deadline = time.monotonic() + 5
+        while not meta.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        started = json.loads(meta.read_text())["started"]
+        assert before <= started <= answered

@@ -100,6 +100,7 @@ class Spec:
         self.timeout: float | None = frame.get("timeout")
         self.async_seconds = int(frame.get("async_seconds") or 0)
         self.async_dir: str | None = frame.get("async_dir")
+        self.launched: float | None = None  # when the agent launched it (async jobs)
         self.in_agent = bool(frame.get("in_agent")) and self.style == "json" and (
             self.async_seconds == 0 and self.timeout is None)
 
@@ -342,7 +343,7 @@ def write_meta(directory: str, jid: str, spec: Spec, pgid: int) -> None:
     Kept beside, not inside, the status file so that file stays what ansible-core writes.
     """
     name = json.loads(spec.args_json).get("_ansible_module_name", spec.module.name)
-    meta = {"jid": jid, "module": name, "started": time.time(),
+    meta = {"jid": jid, "module": name, "started": spec.launched or time.time(),
             "async": spec.async_seconds, "wrapper_pid": os.getpid(), "pgid": pgid}
     with contextlib.suppress(OSError):
         write_status(os.path.join(directory, "." + jid + ".meta"), meta)
@@ -429,6 +430,7 @@ def job_wrapper(spec: Spec, number: int, notify: int) -> NoReturn:
 def launch(spec: Spec) -> int:
     """Double-fork a job into its own session; the read end of its notify pipe."""
     number = int.from_bytes(os.urandom(8), "big") % 1000000000000
+    spec.launched = time.time()  # the order of launch, whichever wrapper writes first
     notify_r, notify_w = os.pipe()
     pid = os.fork()
     if pid == 0:
