@@ -21,6 +21,7 @@ from typing import Any
 
 from miniplay.connection.base import Connection, ModuleRequest, ModuleStyle
 from miniplay.errors import ModuleError, Position
+from miniplay.inline import inline_helpers
 from miniplay.paths import modules_dir
 
 # Built-in modules the agent may run in its own process instead of a fork: quick, no
@@ -55,45 +56,6 @@ def search_dirs(playbook_dir: str, module_paths: Sequence[str],
     return dirs
 
 
-INLINE_MARK = b"# miniplay: inline"
-
-
-def inline_helpers(source: bytes, path: Path) -> bytes:
-    """`source` with each ``from _helper import (...)  # miniplay: inline`` replaced by
-    the text of ``_helper.py`` beside the module (its ``__future__`` import dropped: the
-    module has its own at the top).
-
-    Why: a module travels to the host as one file, yet the file modules share ~220 lines
-    of helpers. Inlining at send time keeps one copy in the tree, and the module still
-    runs unchanged from its own directory, where the line is a plain import.
-    """
-    if INLINE_MARK not in source:
-        return source
-    lines = source.splitlines(keepends=True)
-    out: list[bytes] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        words = line.split()
-        if INLINE_MARK not in line or words[:1] != [b"from"] or not words[1].startswith(b"_"):
-            out.append(line)
-            continue
-        if b"(" in line and b")" not in line:  # a parenthesised import: skip to its end
-            while index < len(lines) and b")" not in lines[index]:
-                index += 1
-            index += 1
-        helper = path.parent / f"{words[1].decode()}.py"
-        try:
-            text = helper.read_bytes()
-        except OSError as exc:
-            raise ModuleError(f"module {path.name} inlines {helper}, which cannot be read: "
-                              f"{exc.strerror}") from None
-        out += [part for part in text.splitlines(keepends=True)
-                if not part.startswith(b"from __future__ import")]
-    return b"".join(out)
-
-
 def _style(source: bytes) -> ModuleStyle | None:
     if b"WANT_JSON" in source:
         return "want_json"
@@ -120,7 +82,7 @@ class ModuleFinder:
         for directory in self.dirs:
             for candidate in (directory / f"{name}.py", directory / name):
                 if candidate.is_file():
-                    source = inline_helpers(candidate.read_bytes(), candidate)
+                    source = self._read(candidate)
                     style = _style(source)
                     if style is None:
                         raise ModuleError(
@@ -130,6 +92,16 @@ class ModuleFinder:
                         )
                     return ModuleFile(name, str(candidate), source, style)
         return None
+
+    @staticmethod
+    def _read(path: Path) -> bytes:
+        """The module's source with its marked helpers inlined (`miniplay.inline`)."""
+        try:
+            return inline_helpers(path.read_bytes(),
+                                  lambda name: (path.parent / f"{name}.py").read_bytes())
+        except OSError as exc:
+            raise ModuleError(f"module {path.name} inlines {exc.filename}, which cannot be "
+                              f"read: {exc.strerror}") from None
 
     def require(self, name: str, pos: Position) -> ModuleFile:
         """The module, or a positioned error naming it (run before anything runs)."""
