@@ -111,13 +111,12 @@ def test_a_modules_stdlib_imports_are_preloaded_for_later_runs(agent: Agent) -> 
 
 def test_agent_start_imports_little() -> None:
     """The agent's own start stays cheap: modules' needs are preloaded on demand."""
-    probe = ("import sys; sys.stdin = open('/dev/null'); exec(compile(open(sys.argv[1]).read(),"
-             " 'agent', 'exec'), {'__name__': 'probe'}); "
+    probe = ("import sys; exec(compile(sys.stdin.read(), 'agent', 'exec'), "
+             "{'__name__': 'probe'}); "
              "print(sorted(n for n in ('tempfile', 'shutil', 'traceback', 'hashlib', "
-             "'subprocess', 'typing') if n in sys.modules))")
-    path = Path(__file__).parents[2] / "src/miniplay/remote/agent.py"
-    done = subprocess.run([sys.executable, "-I", "-c", probe, str(path)], capture_output=True,
-                          text=True, check=True)
+             "'subprocess', 'typing', 'miniplay') if n in sys.modules))")
+    done = subprocess.run([sys.executable, "-I", "-c", probe], input=agent_source().decode(),
+                          capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from miniplay.connection.agent_client import agent_source
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "miniplay"
 
@@ -36,11 +38,13 @@ def test_output_sees_only_events_and_results(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [SRC / "remote" / "agent.py", *sorted((ROOT / "modules").glob("*.py"))],
+    "path", [*sorted((SRC / "remote").glob("*.py")), *sorted((ROOT / "modules").glob("*.py"))],
     ids=lambda p: p.name)
 def test_host_side_code_uses_only_the_standard_library(path: Path) -> None:
-    inlined = {p.stem for p in (ROOT / "modules").glob("_*.py")}  # runner.inline_helpers
-    third_party = {name.split(".")[0] for name in imports_of(path)} - set(
+    # helpers inlined when the program is sent (miniplay.inline) are not imports there
+    inlined = {p.stem for p in (ROOT / "modules").glob("_*.py")} | {
+        f"miniplay.remote.{p.stem}" for p in (SRC / "remote").glob("_*.py")}
+    third_party = {name.split(".")[0] for name in set(imports_of(path)) - inlined} - set(
         sys.stdlib_module_names) - {"__future__"} - inlined
     assert not third_party, f"{path.name} imports {third_party}"
 
@@ -56,3 +60,12 @@ def test_foundations_import_nothing_above_them(name: str) -> None:
     allowed = {"miniplay.errors", "miniplay.results", "miniplay.unsafe"}
     bad = miniplay_imports(SRC / f"{name}.py") - allowed
     assert not bad, f"{name}.py imports {bad}"
+
+
+def test_the_agent_as_sent_imports_nothing_of_miniplay() -> None:
+    source = agent_source().decode()
+    assert "import miniplay" not in source
+    assert "from miniplay" not in source
+    assert "class Agent:" in source
+    assert "def job_wrapper(" in source
+    compile(source, "agent", "exec")

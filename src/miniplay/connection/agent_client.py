@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from miniplay.connection.base import ModuleRequest
 from miniplay.errors import HostUnreachable, ModuleError
+from miniplay.inline import inline_helpers
 
 JSON = dict[str, Any]
 CHUNK = 1 << 16
@@ -58,8 +59,11 @@ class FrameWriter(Protocol):
 
 @cache
 def agent_source() -> bytes:
-    """The agent program, as shipped inside the miniplay package."""
-    return resources.files("miniplay.remote").joinpath("agent.py").read_bytes()
+    """The agent program as hosts receive it: remote/agent.py with its helper files
+    (`_agent_child.py`, `_agent_jobs.py`) inlined, one self-contained file."""
+    folder = resources.files("miniplay.remote")
+    return inline_helpers(folder.joinpath("agent.py").read_bytes(),
+                          lambda name: folder.joinpath(f"{name}.py").read_bytes())
 
 
 @cache
