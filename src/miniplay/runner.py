@@ -127,7 +127,17 @@ async def run_module(conn: Connection, module: ModuleFile, args: Mapping[str, An
         async_dir=async_dir, environment=dict(environment or {}), timeout=time_limit,
         in_agent=module.in_agent,
     )
-    return await conn.run_module(request)
+    return with_lines(await conn.run_module(request))
+
+
+def with_lines(result: dict[str, Any]) -> dict[str, Any]:
+    """`stdout_lines`/`stderr_lines` beside `stdout`/`stderr`, as ansible-core adds them to
+    every module result (and only to those: `pause` or `debug` results get none)."""
+    for stream in ("stdout", "stderr"):
+        text = result.get(stream)
+        if isinstance(text, str) and f"{stream}_lines" not in result:
+            result[f"{stream}_lines"] = text.splitlines()
+    return result
 
 
 async def run_raw(conn: Connection, args: Mapping[str, Any],

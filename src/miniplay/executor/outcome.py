@@ -22,7 +22,8 @@ def delegated_to(result: dict[str, Any]) -> str | None:
 
 
 def normalise(result: dict[str, Any]) -> dict[str, Any]:
-    """Add `failed` (from `rc`) and `changed` when missing, `*_lines`, strip internals."""
+    """Add `failed` (from `rc`) and `changed` when missing, strip internals. (`*_lines`
+    are added to module results only, by `runner.run_module`, as ansible-core does.)"""
     result = {k: v for k, v in result.items() if not str(k).startswith("_ansible_")
               or k in KEPT_INTERNAL}
     if "failed" not in result:
@@ -30,10 +31,6 @@ def normalise(result: dict[str, Any]) -> dict[str, Any]:
         result["failed"] = rc not in (0, "0", None)
     if "changed" not in result:
         result["changed"] = False
-    for stream in ("stdout", "stderr"):
-        text = result.get(stream)
-        if isinstance(text, str) and f"{stream}_lines" not in result:
-            result[f"{stream}_lines"] = text.splitlines()
     if result.get("failed") and "msg" not in result:
         result["msg"] = UNKNOWN_ERROR
     return result
