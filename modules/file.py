@@ -147,6 +147,11 @@ def make_dirs(path: str, p: dict[str, Any], diff: dict[str, Any],
             continue
         try:
             os.mkdir(current)
+        except FileExistsError:
+            if os.path.isdir(current):  # made meanwhile (another host, same machine)
+                continue
+            raise Failure(f"There was an issue creating {current} as requested: "
+                          "[Errno 17] File exists", path=path) from None
         except OSError as exc:
             raise Failure(f"There was an issue creating {current} as requested: {exc}",
                           path=path) from None

@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from miniplay.runner import ModuleFinder
+
 MODULES = Path(__file__).parents[2] / "modules"
 PAYLOAD = b"downloaded bytes\n"
 
@@ -79,9 +81,12 @@ def server() -> Iterator[str]:
 
 def run(module: str, args: dict[str, Any], *, check: bool = False) -> dict[str, Any]:
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=False)
-    # -P: do not put modules/ on sys.path (modules/tempfile.py would shadow the stdlib's,
-    # which urllib imports); the agent runs modules in-process, where this cannot happen
-    proc = subprocess.run([sys.executable, "-P", str(MODULES / f"{module}.py")],
+    # The module as a host receives it (helpers inlined), run as `-c` with -P: modules/ is
+    # not on sys.path, where modules/tempfile.py would shadow the stdlib's (urllib imports
+    # it); the agent runs modules in its own process, where this cannot happen.
+    sent = ModuleFinder([MODULES]).find(module)
+    assert sent is not None
+    proc = subprocess.run([sys.executable, "-P", "-c", sent.source.decode()],
                           input=json.dumps(payload).encode(), capture_output=True, check=True,
                           timeout=60)
     result: dict[str, Any] = json.loads(proc.stdout)
