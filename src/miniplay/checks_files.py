@@ -20,6 +20,7 @@ from typing import Any
 
 from miniplay.errors import MiniplayError, Position
 from miniplay.loader import load_file
+from miniplay.paths import module_name
 from miniplay.schema import Diagnostic, error
 
 
@@ -64,14 +65,15 @@ class Sources:
         self._docs[path] = (data, None)
 
     def library(self, base: Path) -> frozenset[str]:
-        """Module names in `base/library/`: `NAME.py` or any file `NAME` (not schemas)."""
+        """Module names in `base/library/` (see `paths.module_name`)."""
         if base not in self._library:
             folder = base / "library"
             names: set[str] = set()
             if folder.is_dir():
                 for entry in folder.iterdir():
-                    if entry.is_file() and not entry.name.endswith(".json"):
-                        names.add(entry.name.removesuffix(".py"))
+                    name = module_name(entry.name) if entry.is_file() else None
+                    if name is not None:
+                        names.add(name)
             self._library[base] = frozenset(names)
         return self._library[base]
 

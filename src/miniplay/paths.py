@@ -37,3 +37,18 @@ def modules_dir() -> Path:
 def agent_path() -> Path:
     """The host agent's source, sent to each host once per run."""
     return _PACKAGE / "remote" / "agent.py"
+
+
+# Files in a module folder that are not modules (ansible-core's MODULE_IGNORE_EXTS, plus
+# the `.json` argument schemas and YAML docs that may sit beside a library module).
+IGNORED_MODULE_SUFFIXES = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt",
+                           ".rst", ".json", ".yml", ".yaml", ".ini")
+
+
+def module_name(filename: str) -> str | None:
+    """The module a file in a library folder provides: its name without the extension
+    (`greet.py`, `greet.sh` and `greet` all give `greet`), as Ansible finds modules; None
+    for documentation, schemas, editor backups and helpers (`_name.py`)."""
+    if filename.startswith((".", "_")) or filename.endswith(IGNORED_MODULE_SUFFIXES):
+        return None
+    return filename.split(".", 1)[0] or None

@@ -13,6 +13,7 @@ file); modules written against `ansible.module_utils` need Ansible itself and ar
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from miniplay.connection.base import Connection, ModuleRequest, ModuleStyle
 from miniplay.errors import ModuleError, Position
 from miniplay.inline import inline_helpers
-from miniplay.paths import modules_dir
+from miniplay.paths import module_name, modules_dir
 
 # Built-in modules the agent may run in its own process instead of a fork: quick, no
 # child processes, nothing left behind in the agent. async_status is polled up to once a
@@ -56,6 +57,15 @@ def search_dirs(playbook_dir: str, module_paths: Sequence[str],
     return dirs
 
 
+def _other_extensions(directory: Path, name: str) -> list[Path]:
+    """`name.<ext>` files in `directory` that are modules (`greet.sh`), sorted; Ansible
+    finds a module whatever its extension."""
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.glob(f"{glob.escape(name)}.*")
+                  if module_name(path.name) == name and path.suffix != ".py")
+
+
 def _style(source: bytes) -> ModuleStyle | None:
     if b"WANT_JSON" in source:
         return "want_json"
@@ -80,7 +90,8 @@ class ModuleFinder:
 
     def _lookup(self, name: str) -> ModuleFile | None:
         for directory in self.dirs:
-            for candidate in (directory / f"{name}.py", directory / name):
+            for candidate in (directory / f"{name}.py", directory / name,
+                              *_other_extensions(directory, name)):
                 if candidate.is_file():
                     source = self._read(candidate)
                     style = _style(source)

@@ -148,3 +148,29 @@ def test_sqlite_query_schema_is_used_by_validate(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode != 0
     assert "querry" in done.stdout + done.stderr
+
+
+def test_a_library_module_is_found_whatever_its_extension(tmp_path: Path) -> None:
+    """Ansible finds `library/greet.sh` as module `greet`; docs and schemas beside it are
+    not modules. Validation and the run agree."""
+    library(tmp_path, "greet.sh", """\
+        #!/bin/sh
+        # WANT_JSON
+        printf '{"changed": false, "said": "hi"}'
+    """, executable=True)
+    library(tmp_path, "greet.md", "# docs, not a module\n")
+    code, results = play(tmp_path, "- greet: {}\n")
+    assert code == 0
+    assert results[0]["said"] == "hi"
+    checked = subprocess.run([sys.executable, "-m", "miniplay", "validate",
+                              str(tmp_path / "site.yml")], capture_output=True, text=True,
+                             check=False)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_module_name_rules() -> None:
+    from miniplay.paths import module_name
+
+    assert [module_name(n) for n in ("a.py", "a.sh", "a", "a.md", "a.schema.json",
+                                     "_helper.py", ".a.swp", "a~")] == [
+        "a", "a", "a", None, None, None, None, None]
