@@ -25,6 +25,7 @@ from miniplay.options import RunOptions
 
 if TYPE_CHECKING:  # the heavy stages load only when a subcommand needs them
     from miniplay.events import EventSink
+    from miniplay.results import HostStats
 
 SUBCOMMANDS = ("validate", "jobs", "explain", "doc")
 BUG_REPORT = "This is a bug in miniplay; please report it with the traceback above."
@@ -289,17 +290,22 @@ def cmd_run(argv: Sequence[str]) -> int:
     """`miniplay PLAYBOOK...`: validate, parse, then run each playbook in turn."""
     args = _run_parser().parse_args(argv)
     options = _options(args)
-    code = 0
     for path in args.playbooks:
         if not Path(path).is_file():
             raise UsageError(f"the playbook: {path} could not be found")
         if not _validate_or_raise(path):
             return 4
-        code = max(code, _run_one(path, args, options))
-    return code
+    stats: dict[str, HostStats] = {}
+    for path in args.playbooks:
+        code = _run_one(path, args, options, stats)
+        if code != 0:  # as ansible-playbook: a playbook that did not succeed ends the run
+            return code
+    return 0
 
 
-def _run_one(path: str, args: argparse.Namespace, options: RunOptions) -> int:
+def _run_one(path: str, args: argparse.Namespace, options: RunOptions,
+             stats: dict[str, HostStats]) -> int:
+    """Run one playbook; `stats` carries the recap counts from one playbook to the next."""
     from miniplay import executor
     from miniplay.executor.listing import list_playbook
     from miniplay.executor.preflight import preflight
@@ -319,7 +325,9 @@ def _run_one(path: str, args: argparse.Namespace, options: RunOptions) -> int:
                                                  options.module_paths, playbook.role_paths)))
     import asyncio
 
-    summary = asyncio.run(executor.run(playbook, inventory, options, _sink(args, options)))
+    summary = asyncio.run(executor.run(playbook, inventory, options, _sink(args, options),
+                                       stats))
+    stats.update(summary.stats)
     return summary.exit_code
 
 

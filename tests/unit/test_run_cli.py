@@ -107,6 +107,22 @@ def test_every_host_failing_prints_no_banner(tmp_path: Path, keyword: str,
     assert done.stdout.count("failed=1") == failed
 
 
+def test_several_playbooks_share_the_recap_and_stop_at_a_failure(tmp_path: Path) -> None:
+    """As ansible-playbook: one set of stats across the playbooks (each recap adds up),
+    and a playbook that fails ends the command."""
+    ok = playbook(tmp_path, "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                            "    - debug: {msg: one}\n", "ok.yml")
+    bad = playbook(tmp_path, "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                             "    - fail: {msg: boom}\n", "bad.yml")
+    done = miniplay(ok, ok)
+    assert done.returncode == 0
+    assert re.findall(r"localhost\s+: ok=(\d)", done.stdout) == ["1", "2"]
+    stopped = miniplay(bad, ok)
+    assert stopped.returncode == 2
+    assert '"msg": "one"' not in stopped.stdout
+    assert stopped.stdout.count("PLAY RECAP") == 1
+
+
 def test_json_output(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     inv = local_inventory(tmp_path, ["web1", "web2"])
     book = playbook(tmp_path, """

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +55,16 @@ def make_context(playbook: Playbook, inventory: Inventory, options: RunOptions,
 
 
 async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
-              sink: EventSink) -> RunSummary:
-    """Run every play in order; the recap is emitted even when interrupted."""
+              sink: EventSink, stats_before: Mapping[str, HostStats] | None = None
+              ) -> RunSummary:
+    """Run every play in order; the recap is emitted even when interrupted.
+
+    `stats_before`: the counts of earlier playbooks of the same command line, which the
+    recap adds to (ansible-playbook keeps one set of stats for all its playbooks).
+    """
     ctx = make_context(playbook, inventory, options, sink)
+    for host, before in (stats_before or {}).items():
+        ctx.state(host).stats = dataclasses.replace(before)
     finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths,
                                       playbook.role_paths))
     sink.emit(events.PlaybookStart(playbook.path, now()))
