@@ -123,6 +123,25 @@ def test_several_playbooks_share_the_recap_and_stop_at_a_failure(tmp_path: Path)
     assert stopped.stdout.count("PLAY RECAP") == 1
 
 
+def test_play_hosts_belong_to_each_play(tmp_path: Path) -> None:
+    """ansible_play_hosts is cached per play and batch; a later play (or batch) never sees
+    an earlier one's list, even with no host status change in between."""
+    inv = local_inventory(tmp_path, ["web1", "web2", "web3"])
+    plays = "".join(f"""
+- hosts: {pattern}
+  gather_facts: false
+  {extra}
+  tasks:
+    - debug:
+        msg: "{{{{ ansible_play_hosts | join(',') }}}}|{{{{ ansible_play_batch | join(',') }}}}"
+""" for pattern, extra in (("web1", ""), ("web2:web3", ""), ("web", "serial: 2")))
+    done = miniplay(playbook(tmp_path, plays), "-i", inv)
+    assert done.returncode == 0, done.stdout
+    assert re.findall(r'"msg": "(.*)"', done.stdout) == [
+        "web1|web1", "web2,web3|web2,web3", "web2,web3|web2,web3",
+        "web1,web2,web3|web1,web2", "web1,web2,web3|web1,web2", "web1,web2,web3|web3"]
+
+
 def test_json_output(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     inv = local_inventory(tmp_path, ["web1", "web2"])
     book = playbook(tmp_path, """

@@ -40,7 +40,7 @@ class RunContext:
     connections: dict[str, Connection] = field(default_factory=dict)
     start_at_task: str | None = None
 
-    _active: tuple[tuple[int, int, int], list[str], list[str]] | None = field(
+    _active: tuple[PlayState, list[str], int, list[str], list[str]] | None = field(
         default=None, repr=False)
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -61,12 +61,13 @@ class RunContext:
     def active_hosts(self, play: PlayState) -> tuple[list[str], list[str]]:
         """The play's hosts still taking part, and those of the current batch; cached
         until any host's status changes (see `HostState.generation`)."""
-        key = (id(play), id(play.batch), HostState.generation)
-        if self._active is None or self._active[0] != key:
+        cached = self._active  # holds the play and batch themselves: ids could be reused
+        if (cached is None or cached[0] is not play or cached[1] is not play.batch
+                or cached[2] != HostState.generation):
             active = [h for h in play.hosts if self.state(h).active]
             batch = [h for h in (play.batch or play.hosts) if self.state(h).active]
-            self._active = (key, active, batch)
-        return list(self._active[1]), list(self._active[2])
+            cached = self._active = (play, play.batch, HostState.generation, active, batch)
+        return list(cached[3]), list(cached[4])
 
     def state(self, host: str) -> HostState:
         """The host's state, created on first use."""
