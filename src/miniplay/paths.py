@@ -1,4 +1,4 @@
-"""Where miniplay's own data lives: schemas, target-side modules, the host agent.
+"""Where miniplay's own data lives (schemas, target-side modules) and what a module file is.
 
 Takes: nothing. Gives: directories and file paths. Raises: nothing.
 
@@ -32,11 +32,6 @@ def schemas_dir() -> Path:
 def modules_dir() -> Path:
     """The folder of built-in target-side modules (`modules/NAME.py`)."""
     return _data_dir("modules")
-
-
-def agent_path() -> Path:
-    """The host agent's source, sent to each host once per run."""
-    return _PACKAGE / "remote" / "agent.py"
 
 
 # Files in a module folder that are not modules (ansible-core's MODULE_IGNORE_EXTS, plus
