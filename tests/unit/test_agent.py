@@ -193,6 +193,9 @@ def test_hung_module_times_out_and_its_group_dies(agent: Agent, tmp_path: Path) 
     assert result == {"failed": True, "msg": "Task failed: Timed out after 0.5 second(s).",
                       "timedout": {"period": 0.5}}
     sleeper = int(pidfile.read_text())
+    deadline = time.monotonic() + 2  # SIGKILL is delivered asynchronously
+    while _alive(sleeper) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not _alive(sleeper)
     assert agent.call(id=9, op="hello")["pid"] == agent.proc.pid
 
