@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from miniplay.actions.add_host import add_host, group_by
 from miniplay.actions.assert_ import assert_
 from miniplay.actions.base import Action, ActionCall
 from miniplay.actions.copy import copy
@@ -32,11 +33,18 @@ ACTIONS: Mapping[str, Action] = {
     "fetch": fetch,
     "script": script,
     "pause": pause,
+    "add_host": add_host,
+    "group_by": group_by,
 }
+
+# Actions that run once per batch, on its first host, whatever the number of hosts
+# (Ansible's "bypass host loop"): unlike `run_once`, their result is not copied to the
+# other hosts.
+ONCE_PER_BATCH = frozenset({"add_host"})
 
 META_ACTIONS = frozenset({
     "noop", "flush_handlers", "end_play", "end_host", "end_batch", "clear_host_errors",
     "refresh_inventory", "clear_facts", "reset_connection",
 })
 
-__all__ = ["ACTIONS", "META_ACTIONS", "Action", "ActionCall"]
+__all__ = ["ACTIONS", "META_ACTIONS", "ONCE_PER_BATCH", "Action", "ActionCall"]

@@ -18,6 +18,7 @@ from miniplay.connection.base import Connection
 from miniplay.events import EventSink
 from miniplay.executor.hoststate import HostState, PlayState
 from miniplay.inventory import Inventory
+from miniplay.inventory_dynamic import add_dynamic_group, add_dynamic_host
 from miniplay.model import Playbook, Task
 from miniplay.options import RunOptions
 from miniplay.templating import OMIT, Templar
@@ -68,6 +69,20 @@ class RunContext:
             batch = [h for h in (play.batch or play.hosts) if self.state(h).active]
             cached = self._active = (play, play.batch, HostState.generation, active, batch)
         return list(cached[3]), list(cached[4])
+
+    def apply_inventory_change(self, host: str, result: dict[str, Any]) -> None:
+        """Apply an `add_host`/`group_by` result to the run's inventory (a new frozen
+        value) and set the result's `changed` to whether anything changed."""
+        if "add_host" in result:
+            info = result["add_host"]
+            self.inventory, changed = add_dynamic_host(
+                self.inventory, info["host_name"], info["groups"], info["host_vars"])
+        elif "add_group" in result:
+            self.inventory, changed = add_dynamic_group(
+                self.inventory, host, result["add_group"], result["parent_groups"])
+        else:
+            return
+        result["changed"] = changed
 
     def state(self, host: str) -> HostState:
         """The host's state, created on first use."""

@@ -89,7 +89,12 @@ class Dispatcher:
                           self.ctx.state(host), self.ctx.options, self.ctx.playbook_dir,
                           access)
         try:
-            return await ACTIONS[task.action](call)
+            result = await ACTIONS[task.action](call)
+            if not result.get("failed"):
+                self.ctx.apply_inventory_change(host, result)
+            return result
+        except ValueError as exc:  # a group cycle from group_by/add_host
+            return failed(str(exc))
         except HostUnreachable as exc:
             return {"unreachable": True, "changed": False, "msg": exc.message}
         except MiniplayError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from miniplay import events
+from miniplay.actions import ONCE_PER_BATCH
 from miniplay.errors import MiniplayError
 from miniplay.executor.context import RunContext
 from miniplay.executor.hoststate import HostState, PlayState
@@ -166,7 +167,7 @@ class Linear:
         self.ctx.sink.emit(events.TaskStart(name, uid, task.action, _path(task), now(),
                                             handler, self.play.uid))
         run_once = not self.free and self._truthy(task, task.run_once, hosts[0])
-        targets = hosts[:1] if run_once else hosts
+        targets = hosts[:1] if run_once or task.action in ONCE_PER_BATCH else hosts
         async with asyncio.TaskGroup() as group:
             runs = [group.create_task(self._on_host(task, host, uid, name)) for host in targets]
         self.ctx.sink.emit(events.TaskEnd(uid, now()))

@@ -1,0 +1,96 @@
+"""Remake the target list and the states in targets.yml.
+
+    python tests/ansible_targets/remake.py candidates            # the selection rule's list
+    python tests/ansible_targets/remake.py run ansible  OUT.jsonl [TARGET...]
+    python tests/ansible_targets/remake.py run miniplay OUT.jsonl [TARGET...]
+
+`run` appends one JSON line per target ({"target", "tool", "exit", "tail"}) to OUT.jsonl,
+skipping targets already there, so an interrupted run can go on. The baseline in
+targets.yml is `run ansible` over the candidates on this machine: a candidate that fails
+under ansible-playbook here is not selected.
+
+The selection rule (why a target is not a candidate):
+- its aliases say it cannot run here: unsupported, disabled, hidden (setup roles),
+  Windows, network devices, cloud services, `needs/httptester` (network services
+  beyond loopback), `needs/ssh` (another host over SSH), `needs/privileged`;
+- it tests another ansible command than ansible-playbook (ansible-test, ansible-galaxy,
+  ansible-doc, ansible-inventory, ansible-config, ansible-console, ansible-pull,
+  ansible-vault, ad-hoc `ansible`), or inventory plugins, collections loading,
+  module_utils packaging, or the controller's own Python packaging;
+- it is the target of a module miniplay does not have (apt, dnf, git, user, service…:
+  SKIPPED_MODULE_TARGETS) or one that needs internet (url lookups, get_url, uri).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from targets_lib import aliases, run_target, targets_dir
+
+EXCLUDED_ALIASES = re.compile(
+    r"^(unsupported|disabled|hidden|windows|network|cloud/|needs/httptester|needs/ssh"
+    r"|needs/privileged)")
+
+OTHER_TOOLS = re.compile(
+    r"^(ansible-.*|ansible|adhoc|cli|inventory.*|collections_.*|module_utils.*"
+    r"|packaging_cli-doc|entry_points|pkg_resources|setup_.*|prepare_.*)$")
+
+SKIPPED_MODULE_TARGETS = frozenset({
+    "apt", "apt_key", "apt_repository", "dnf", "dnf-oldest", "yum_repository", "rpm_key",
+    "deb822_repository", "debconf", "dpkg_selections", "git", "subversion", "user", "group",
+    "getent", "service", "service_facts", "systemd", "cron", "pip", "package",
+    "package_facts", "iptables", "hostname", "known_hosts", "mount_facts", "unarchive",
+    "expect", "reboot", "hardware_facts", "connection_paramiko_ssh", "connection_ssh",
+    "ssh_agent", "binary_modules_posix", "become_unprivileged", "missing_required_lib",
+    "wait_for", "uri", "get_url", "lookup_url", "lookup_password", "protomatter",
+    "fork_safe_stdio", "facts_linux_network",
+})
+
+
+def candidates() -> list[str]:
+    root = targets_dir()
+    chosen = []
+    for path in sorted(root.iterdir()):
+        name = path.name
+        tags = aliases(name, root)
+        if not path.is_dir() or OTHER_TOOLS.match(name) or name in SKIPPED_MODULE_TARGETS:
+            continue
+        if any(EXCLUDED_ALIASES.match(tag) for tag in tags):
+            continue
+        if not any(tag.startswith(("shippable/posix", "context/controller", "context/target"))
+                   for tag in tags):
+            continue
+        chosen.append(name)
+    return chosen
+
+
+def run(tool: str, out: Path, names: list[str]) -> None:
+    done = set()
+    if out.exists():
+        done = {json.loads(line)["target"] for line in out.read_text().splitlines() if line}
+    for name in names or candidates():
+        if name in done:
+            continue
+        result = run_target(name, tool)
+        with out.open("a") as stream:
+            stream.write(json.dumps({"target": name, "tool": tool, "exit": result.exit_code,
+                                     "tail": result.tail(3000)}) + "\n")
+        print(f"{name}: {result.exit_code}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["candidates"]:
+        print("\n".join(candidates()))
+        return 0
+    if argv[:1] == ["run"] and len(argv) >= 3:
+        run(argv[1], Path(argv[2]), argv[3:])
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
