@@ -11,10 +11,10 @@ yet are listed in `NOT_BUILT`: they are refused before anything runs, never igno
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from miniplay import kv
 from miniplay.errors import PlaybookError, Position
 
 SHARED_KEYWORDS = frozenset({
@@ -59,19 +59,15 @@ FREE_FORM = frozenset({
     "command", "shell", "raw", "script", "include_tasks", "import_tasks", "include_vars",
     "import_playbook", "meta", "include_role", "import_role", "group_by", "add_host",
 })
-# k=v options those modules still accept inside their free-form text.
-FREE_FORM_OPTIONS: Mapping[str, frozenset[str]] = {
-    "command": frozenset({"chdir", "creates", "removes", "stdin", "argv", "strip_empty_ends"}),
-    "shell": frozenset({"chdir", "creates", "removes", "stdin", "executable"}),
-    "raw": frozenset({"executable"}),
-    "script": frozenset({"chdir", "creates", "removes", "executable"}),
-    "include_vars": frozenset({"name", "file", "dir"}),
-    "include_tasks": frozenset({"file", "apply"}),
-    "import_tasks": frozenset({"file"}),
-}
+# The modules whose free text is a command: in it, only `RAW_OPTIONS` are read as k=v
+# (Ansible's one list for all four); other free-form actions read every k=v pair.
+RAW_PARAM_ONLY = frozenset({"command", "shell", "raw", "script"})
+RAW_OPTIONS = frozenset({
+    "creates", "removes", "chdir", "executable", "warn", "stdin", "stdin_add_newline",
+    "strip_empty_ends",
+})
 
 _FQCN_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def short_name(action: str) -> str:
@@ -96,63 +92,8 @@ def action_candidates(task: Mapping[Any, Any], keywords: frozenset[str]) -> list
 
 
 def split_kv(text: str, pos: Position | None = None) -> list[str]:
-    """Split `text` on whitespace, keeping quoted parts and Jinja blocks together."""
-    parts: list[str] = []
-    current: list[str] = []
-    quote = ""
-    depth = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        pair = text[index:index + 2]
-        if quote:
-            if char == "\\" and index + 1 < len(text):
-                current.append(text[index:index + 2])
-                index += 2
-                continue
-            if char == quote:
-                quote = ""
-            current.append(char)
-        elif pair in ("{{", "{%", "{#"):
-            depth += 1
-            current.append(pair)
-            index += 2
-            continue
-        elif pair in ("}}", "%}", "#}") and depth:
-            depth -= 1
-            current.append(pair)
-            index += 2
-            continue
-        elif char in "'\"" and not depth:
-            quote = char
-            current.append(char)
-        elif char.isspace() and not depth:
-            if current:
-                parts.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-        index += 1
-    if quote:
-        raise PlaybookError(f"unbalanced quote in arguments: {text}", pos,
-                            "close the quote or use the YAML mapping form for arguments")
-    if current:
-        parts.append("".join(current))
-    return parts
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        inner = value[1:-1]
-        return inner.replace("\\" + value[0], value[0])
-    return value
-
-
-def _kv(part: str) -> tuple[str, str] | None:
-    key, sep, value = part.partition("=")
-    if sep and _KEY.match(key):
-        return key, _unquote(value)
-    return None
+    """Split `text` as Ansible does, keeping quoted parts and Jinja blocks together."""
+    return [part.rstrip() for part in kv.split(text, pos) if part.strip()]
 
 
 def parse_args(action: str, value: Any, pos: Position | None = None) -> dict[str, Any]:
@@ -172,25 +113,29 @@ def parse_args(action: str, value: Any, pos: Position | None = None) -> dict[str
 
 
 def _parse_text_args(action: str, text: str, pos: Position | None) -> dict[str, Any]:
+    """Ansible's reading of a ``k=v`` string: pairs are options, the rest `_raw_params`.
+
+    The command modules take only `RAW_OPTIONS` as pairs (``echo a=b`` stays a command);
+    the other free-form actions take every pair. Free text is joined back as written, so
+    a multi-line script keeps its newlines.
+    """
     args: dict[str, Any] = {}
     if action in FREE_FORM:
-        options = FREE_FORM_OPTIONS.get(action, frozenset())
+        takes_any = action not in RAW_PARAM_ONLY
         rest: list[str] = []
-        for part in split_kv(text, pos):
-            pair = _kv(part)
-            if pair and pair[0] in options:
-                args[pair[0]] = pair[1]
+        for part in kv.parse(text, pos):
+            if part.key is not None and (takes_any or part.key in RAW_OPTIONS):
+                args[part.name] = part.value
             else:
-                rest.append(part)
+                rest.append(part.text)
         if rest:
-            args["_raw_params"] = " ".join(rest)
+            args["_raw_params"] = kv.join(rest)
         return args
-    for part in split_kv(text, pos):
-        pair = _kv(part)
-        if pair is None:
+    for part in kv.parse(text, pos):
+        if part.key is None:
             raise PlaybookError(
-                f"{action} does not take free-form text; `{part}` is not key=value",
+                f"{action} does not take free-form text; `{part.text.strip()}` is not key=value",
                 pos, f"write the arguments of {action} as key=value pairs or as a mapping",
             )
-        args[pair[0]] = pair[1]
+        args[part.name] = part.value
     return args

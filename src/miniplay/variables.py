@@ -143,17 +143,15 @@ def _one_extra(value: str, base_dir: str) -> dict[str, Any]:
                 return _as_mapping(plain(loads(value, "<extra vars>")), value)
             except MiniplayError as exc:
                 raise OptionsError(f"invalid extra vars {value!r}: {exc.message}") from None
-    from miniplay.keywords import split_kv
+    from miniplay import kv
 
     pairs: dict[str, Any] = {}
-    for part in split_kv(value):
-        key, sep, item = part.partition("=")
-        if not sep:
-            raise OptionsError(f"invalid extra vars {value!r}: `{part}` is not key=value",
+    for part in kv.parse(value):
+        if part.key is None:
+            raise OptionsError(f"invalid extra vars {value!r}: "
+                               f"`{part.text.strip()}` is not key=value",
                                hint='use -e key=value, -e \'{"key": 1}\' or -e @file.yml')
-        if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
-            item = item[1:-1]
-        pairs[key] = item
+        pairs[part.name] = part.value
     return pairs
 
 
