@@ -123,9 +123,12 @@ def _checked(value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    """A piece of a multi-part template: None and omit are empty (as in 2.19)."""
+    """A piece of a multi-part template: None and omit are empty, and a tuple prints as
+    the list it becomes when finalized (as in 2.19)."""
     if value is None or value == OMIT:
         return ""
+    if type(value) is tuple:
+        return str(list(value))
     return str(value)
 
 
@@ -201,6 +204,13 @@ class _SyntaxFailure(TemplateError):
     """A template that does not compile (conditions report it without a prefix)."""
 
 
+class UndefinedVariable(TemplateError):
+    """A template read a variable, attribute or key that is not defined.
+
+    `debug: var=` shows this one as a ``<< error N - ... >>`` placeholder, as Ansible's
+    undefined markers do; every other template failure fails the task."""
+
+
 def _error_message(exc: Exception, expression: bool = False) -> tuple[str, str | None]:
     if isinstance(exc, jinja2.UndefinedError):
         return exc.message or "undefined variable", _UNDEFINED_HINT
@@ -220,8 +230,7 @@ class Templar:
         loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
         self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
                                  loader=loader, finalize=_checked)
-        self._env.filters.update(plugin_filters())
-        self._env.tests.update(plugin_tests())
+        _install_plugins(self._env)
         self._env.globals.update(lookup_globals(self, lookup_base_dir))
         self._env.globals.update(range=range, omit=OMIT)
         self._templates: dict[str, jinja2.Template] = {}
@@ -307,7 +316,7 @@ class Templar:
             return "".join(_text(part) for part in output)
         except TemplateError as exc:
             at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
-            raise TemplateError(exc.message, at, exc.hint) from None
+            raise type(exc)(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
             raise self._error(exc, pos, template, line_from_exc=True) from None
 
@@ -367,7 +376,7 @@ class Templar:
             return _finalize(result)
         except TemplateError as exc:
             at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
-            raise TemplateError(exc.message, at, exc.hint) from None
+            raise type(exc)(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
             raise self._error(exc, pos, template) from None
 
@@ -378,7 +387,8 @@ class Templar:
             lineno = exc.lineno or 1
         else:
             lineno = _jinja_lineno(exc.__traceback__, template)
-        return TemplateError(message, _at(pos, lineno), hint)
+        kind = UndefinedVariable if isinstance(exc, jinja2.UndefinedError) else TemplateError
+        return kind(message, _at(pos, lineno), hint)
 
     def _file_env(self, trim_blocks: bool, lstrip_blocks: bool) -> _Environment:
         key = (trim_blocks, lstrip_blocks)
@@ -391,6 +401,18 @@ class Templar:
             env.escape_backslashes = False
             self._file_envs[key] = env
         return env
+
+
+def _install_plugins(env: jinja2.Environment) -> None:
+    """Ansible's filters and tests into `env`, also under their FQCNs: every one (Jinja's
+    own included) as `ansible.builtin.NAME`, Ansible's own as `ansible.legacy.NAME`."""
+    filters, tests = plugin_filters(), plugin_tests()
+    env.filters.update(filters)
+    env.tests.update(tests)
+    for table, own in ((env.filters, filters), (env.tests, tests)):
+        qualified = {f"ansible.builtin.{name}": function for name, function in table.items()}
+        qualified.update({f"ansible.legacy.{name}": function for name, function in own.items()})
+        table.update(qualified)
 
 
 def _is_single_expression(text: str) -> bool:

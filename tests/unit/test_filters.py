@@ -72,7 +72,7 @@ def test_bool(value: Any, expected: bool) -> None:
         ("{{ x | type_debug }}", "bool"),
         ("{{ '2024-01-02 03:04:05' | to_datetime | type_debug }}", "datetime"),
         ("{{ '%Y' | strftime(0, utc=true) }}", "1970"),
-        ("{{ 'a' | comment }}", "#\n# a\n#\n"),
+        ("{{ 'a' | comment }}", "#\n# a\n#"),
         ("{{ 1048576 | human_readable }}", "1.00 MB"),
     ],
 )
@@ -156,7 +156,7 @@ def test_data_filters(templar: Templar, template: str, expected: Any) -> None:
         ),
         (
             "{{ 'x' | hash('nope') }}",
-            "The filter plugin 'ansible.builtin.hash' failed: unsupported hash type 'nope'",
+            "The filter plugin 'ansible.builtin.hash' failed: unsupported hash type nope",
         ),
     ],
 )

@@ -19,6 +19,9 @@ import jinja2
 from miniplay.errors import TemplateError
 from miniplay.plugins.filters import core_filters
 from miniplay.plugins.filters_data import data_filters
+from miniplay.plugins.filters_encode import encode_filters
+from miniplay.plugins.filters_math import math_filters
+from miniplay.plugins.filters_paths import path_filters
 from miniplay.plugins.lookups import lookup_globals
 from miniplay.plugins.tests import plugin_tests as _raw_tests
 
@@ -44,7 +47,8 @@ def _wrapped(kind: str, name: str, function: Callable[..., Any]) -> Callable[...
 
 def plugin_filters() -> dict[str, Callable[..., Any]]:
     """Every filter miniplay adds to (or replaces in) Jinja's built-in set."""
-    table = {**core_filters(), **data_filters()}
+    table = {**core_filters(), **data_filters(), **math_filters(), **path_filters(),
+             **encode_filters()}
     return {name: _wrapped("filter", name, function) for name, function in table.items()}
 
 

@@ -11,15 +11,13 @@ ansible-core 2.19 (`plugins/filter/core.py`), written anew here.
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
 import importlib
 import io
 import json
-import os.path
 import re
 import shlex
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -125,6 +123,19 @@ def from_yaml(value: Any) -> Any:
     return mark_unsafe(result) if isinstance(value, UnsafeText) else result
 
 
+def from_yaml_all(value: Any) -> Any:
+    """Every document of a YAML stream, as a list (None gives [], non-strings pass)."""
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        return value
+    pyyaml = _pyyaml()
+    if pyyaml is None:
+        raise TemplateError("from_yaml_all needs PyYAML, which is not installed")
+    result = list(pyyaml.load_all(str(value), Loader=pyyaml.SafeLoader))
+    return mark_unsafe(result) if isinstance(value, UnsafeText) else result
+
+
 def _pyyaml() -> Any:
     """PyYAML when installed (ansible-core's own dumper, so output matches byte for byte)."""
     try:
@@ -221,30 +232,6 @@ def regex_escape(value: str, re_type: str = "python") -> str:
     return re.escape(value)
 
 
-def b64encode(value: Any, encoding: str = "utf-8", urlsafe: bool = False) -> str:
-    """Base64 of the text's bytes."""
-    data = str(value).encode(encoding)
-    encoded = base64.urlsafe_b64encode(data) if urlsafe else base64.b64encode(data)
-    return encoded.decode("ascii")
-
-
-def b64decode(value: Any, encoding: str = "utf-8", urlsafe: bool = False) -> str:
-    """Text decoded from base64."""
-    data = str(value).encode("ascii")
-    decoded = base64.urlsafe_b64decode(data) if urlsafe else base64.b64decode(data)
-    return decoded.decode(encoding)
-
-
-def get_hash(value: Any, hashtype: str = "sha1") -> str:
-    """Hex digest of the text with any hashlib algorithm."""
-    try:
-        digest = hashlib.new(hashtype)
-    except ValueError:
-        raise TemplateError(f"unsupported hash type {hashtype!r}") from None
-    digest.update(str(value).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def quote(value: Any) -> str:
     """Shell-quoted text (None quotes as '')."""
     return shlex.quote("" if value is None else str(value))
@@ -256,11 +243,14 @@ def to_datetime(value: Any, format: str = "%Y-%m-%d %H:%M:%S") -> datetime.datet
 
 
 def strftime(string_format: str, second: Any = None, utc: bool = False) -> str:
-    """Now (or epoch `second`) formatted with `string_format`."""
-    zone = datetime.UTC if utc else None
-    moment = (datetime.datetime.fromtimestamp(float(second), zone) if second is not None
-              else datetime.datetime.now(zone))
-    return moment.strftime(string_format)
+    """Now (or epoch `second`) formatted with `string_format`, local time or UTC."""
+    if second is not None:
+        try:
+            second = float(second)
+        except (TypeError, ValueError):
+            raise TemplateError(f"Invalid value for epoch value ({second})") from None
+    moment = time.gmtime(second) if utc else time.localtime(second)
+    return time.strftime(string_format, moment)
 
 
 def split(value: Any, sep: str | None = None, maxsplit: int = -1) -> list[str]:
@@ -268,34 +258,43 @@ def split(value: Any, sep: str | None = None, maxsplit: int = -1) -> list[str]:
     return str(value).split(sep, maxsplit)
 
 
-def splitext(value: Any) -> tuple[str, str]:
-    """(root, extension)."""
-    return os.path.splitext(str(value))
+_COMMENT_STYLES: dict[str, dict[str, str]] = {
+    "plain": {"decoration": "# "},
+    "erlang": {"decoration": "% "},
+    "c": {"decoration": "// "},
+    "cblock": {"beginning": "/*", "decoration": " * ", "end": " */"},
+    "xml": {"beginning": "<!--", "decoration": " - ", "end": "-->"},
+}
+_COMMENT_PARTS = frozenset({"newline", "beginning", "prefix", "prefix_count", "decoration",
+                            "postfix", "postfix_count", "end"})
 
 
-def comment(text: Any, style: str = "plain", decoration: str | None = None) -> str:
-    """Text as a comment block ('plain' → `#`, 'c' → `//`, 'erlang' → `%`)."""
-    marks = {"plain": "# ", "c": "// ", "erlang": "% ", "cblock": " * "}
-    if style not in marks:
-        raise TemplateError(f"unknown comment style {style!r}")
-    prefix = marks[style] if decoration is None else decoration
-    body = "\n".join((prefix + line).rstrip() for line in str(text).split("\n"))
-    edge = "#" if style == "plain" else ("//" if style == "c" else "%")
-    if style == "cblock":
-        return f"/*\n{body}\n */\n"
-    return f"{edge}\n{body}\n{edge}\n"
-
-
-def _path_filters() -> dict[str, Callable[..., Any]]:
-    return {
-        "basename": lambda value: os.path.basename(str(value)),
-        "dirname": lambda value: os.path.dirname(str(value)),
-        "expanduser": lambda value: os.path.expanduser(str(value)),
-        "expandvars": lambda value: os.path.expandvars(str(value)),
-        "realpath": lambda value: os.path.realpath(str(value)),
-        "relpath": lambda value, start: os.path.relpath(str(value), start),
-        "splitext": splitext,
-    }
+def comment(text: Any, style: str = "plain", **parts: Any) -> str:
+    """Text as a comment block in `style`, each part overridable as in Ansible
+    (`decoration`, `prefix`, `prefix_count`, `postfix`, `postfix_count`, `beginning`,
+    `end`, `newline`)."""
+    if style not in _COMMENT_STYLES:
+        raise TemplateError(f"Invalid style {style!r}.",
+                            hint=f"Available styles: {', '.join(_COMMENT_STYLES)}")
+    unknown = sorted(set(parts) - _COMMENT_PARTS)
+    if unknown:
+        raise TemplateError(f"unknown comment option(s): {', '.join(unknown)}")
+    style_parts = _COMMENT_STYLES[style]
+    edge = str(parts.get("decoration", style_parts["decoration"])).rstrip()
+    p: dict[str, Any] = {"newline": "\n", "beginning": "", "prefix": edge, "prefix_count": 1,
+                         "decoration": "", "postfix": edge, "postfix_count": 1, "end": "",
+                         **style_parts, **parts}
+    newline, decoration = str(p["newline"]), str(p["decoration"])
+    head = f"{p['beginning']}{newline}" if p["beginning"] else ""
+    if p["prefix"]:
+        unit = newline if p["prefix"] == newline else f"{p['prefix']}{newline}"
+        head += unit * int(p["prefix_count"])
+    body = (decoration + str(text).replace(newline, newline + decoration)).replace(
+        decoration + newline, decoration.rstrip() + newline)
+    tail = newline.join([""] + [str(p["postfix"])] * int(p["postfix_count"]))
+    if p["end"]:
+        tail += f"{newline}{p['end']}"
+    return head + body + tail
 
 
 def core_filters() -> dict[str, Callable[..., Any]]:
@@ -307,11 +306,6 @@ def core_filters() -> dict[str, Callable[..., Any]]:
         "to_yaml": to_yaml, "to_nice_yaml": to_nice_yaml, "from_yaml": from_yaml,
         "regex_search": regex_search, "regex_replace": regex_replace,
         "regex_findall": regex_findall, "regex_escape": regex_escape,
-        "b64encode": b64encode, "b64decode": b64decode, "hash": get_hash,
-        "md5": lambda value: get_hash(value, "md5"),
-        "sha1": lambda value: get_hash(value, "sha1"),
-        "checksum": lambda value: get_hash(value, "sha1"),
         "quote": quote, "to_datetime": to_datetime, "strftime": strftime, "split": split,
-        "comment": comment,
-        **_path_filters(),
+        "comment": comment, "from_yaml_all": from_yaml_all,
     }

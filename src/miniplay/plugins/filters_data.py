@@ -11,9 +11,10 @@ for hashable items, which varies from run to run); the elements are the same.
 from __future__ import annotations
 
 import itertools
-import random as _random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import jinja2
 
 from miniplay.errors import TemplateError
 
@@ -66,8 +67,11 @@ def _merge(low: Mapping[Any, Any], high: Mapping[Any, Any], recursive: bool,
     return result
 
 
-def combine(*terms: Any, recursive: bool = False, list_merge: str = "replace") -> dict[Any, Any]:
+def combine(*terms: Any, recursive: bool = False, list_merge: str = "replace",
+            **unknown: Any) -> dict[Any, Any]:
     """Dicts merged left to right (later wins); nested dicts too with `recursive`."""
+    if unknown:
+        raise TemplateError("'recursive' and 'list_merge' are the only valid keyword arguments")
     if list_merge not in _LIST_MERGES:
         raise TemplateError(f"'{list_merge}' is not a valid list_merge value; "
                             f"use one of {', '.join(sorted(_LIST_MERGES))}")
@@ -107,19 +111,76 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return result
 
 
-def unique(items: Iterable[Any], case_sensitive: bool = False,
-           attribute: str | None = None) -> list[Any]:
-    """Ansible's `unique`: a list (Jinja's built-in yields a generator), first kept."""
-    seen: list[Any] = []
+def _attribute(item: Any, attribute: str | int) -> Any:
+    """`item.attribute` as Jinja's attribute getters read it: dotted parts, digits as
+    indexes, a key first and then an attribute."""
+    value = item
+    for part in str(attribute).split("."):
+        key: str | int = int(part) if part.isdigit() else part
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            if not isinstance(key, str) or not hasattr(value, key):
+                raise TemplateError(f"object of type {type(value).__name__!r} has no "
+                                    f"attribute {part!r}") from None
+            value = getattr(value, key)
+    return value
+
+
+def _jinja_unique(items: Iterable[Any], case_sensitive: bool,
+                  attribute: str | int | None) -> list[Any]:
+    seen: set[Any] = set()
     result: list[Any] = []
     for item in items:
-        key = item[attribute] if attribute is not None else item
+        key = _attribute(item, attribute) if attribute is not None else item
         if isinstance(key, str) and not case_sensitive:
             key = key.lower()
         if key not in seen:
-            seen.append(key)
+            seen.add(key)
             result.append(item)
     return result
+
+
+def unique(items: Iterable[Any], case_sensitive: bool | None = None,
+           attribute: str | int | None = None) -> list[Any]:
+    """Ansible's `unique`: Jinja's (case-insensitive unless `case_sensitive`, hashing
+    each item), falling back to an equality scan for unhashable items (dicts) only
+    when neither `case_sensitive=False` nor `attribute` was asked for, as ansible-core
+    2.19 does; otherwise such input is an error."""
+    items = list(items)
+    try:
+        return _jinja_unique(items, bool(case_sensitive), attribute)
+    except (TypeError, TemplateError) as exc:
+        if case_sensitive is False or attribute is not None:
+            detail = exc.message if isinstance(exc, TemplateError) else str(exc)
+            raise TemplateError("Jinja2's unique filter failed and we cannot fall back to "
+                                "Ansible's version as it does not support the parameters "
+                                f"supplied: {detail}") from None
+    return _unique(items)
+
+
+def extract(item: Any, container: Any, morekeys: Any = None) -> Any:
+    """`container[item]` (then `[key]` for each of `morekeys`); a missing key gives an
+    undefined value, as Jinja's item lookup does."""
+    keys = [item] + (morekeys if isinstance(morekeys, list) else
+                     ([] if morekeys is None else [morekeys]))
+    value = container
+    for key in keys:
+        value = _getitem(value, key)
+    return value
+
+
+def _getitem(value: Any, key: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        return value
+    try:
+        return value[key]
+    except (KeyError, IndexError, TypeError):
+        if isinstance(key, str) and hasattr(value, key) and not key.startswith("_"):
+            return getattr(value, key)
+    kind = type(value).__name__
+    return jinja2.StrictUndefined(obj=value, name=key,
+                                  hint=f"object of type {kind!r} has no attribute {key!r}")
 
 
 def union(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
@@ -144,21 +205,6 @@ def symmetric_difference(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
     first, second = list(a), list(b)
     both = intersect(first, second)
     return [item for item in union(first, second) if item not in both]
-
-
-def zip_lists(*lists: Iterable[Any]) -> list[list[Any]]:
-    """Lists zipped into pairs (shortest wins)."""
-    return [list(group) for group in zip(*lists, strict=False)]
-
-
-def zip_longest(*lists: Iterable[Any], fillvalue: Any = None) -> list[list[Any]]:
-    """Lists zipped, padded with `fillvalue`."""
-    return [list(group) for group in itertools.zip_longest(*lists, fillvalue=fillvalue)]
-
-
-def product(*lists: Iterable[Any], repeat: int = 1) -> list[list[Any]]:
-    """Cartesian product of the lists."""
-    return [list(group) for group in itertools.product(*lists, repeat=repeat)]
 
 
 def _walk(element: Any, path: list[str], skip_missing: bool) -> list[Any]:
@@ -195,45 +241,12 @@ def subelements(obj: Any, path: Any, skip_missing: bool = False) -> list[list[An
     return [[element, sub] for element in elements for sub in _walk(element, keys, skip_missing)]
 
 
-def random_choice(value: Any, start: int | None = None, step: int | None = None,
-                  seed: Any = None) -> Any:
-    """A random item of a sequence, or a random int below `value`."""
-    rng = _random.Random(seed) if seed is not None else _random.SystemRandom()
-    if isinstance(value, int):
-        return rng.randrange(start or 0, value, step or 1)
-    if _is_sequence(value) or isinstance(value, str):
-        return rng.choice(value)
-    raise TemplateError("random can only be used on sequences and integers")
-
-
-def shuffle(value: Iterable[Any], seed: Any = None) -> list[Any]:
-    """A shuffled copy of the list."""
-    items = list(value)
-    rng = _random.Random(seed) if seed is not None else _random.SystemRandom()
-    rng.shuffle(items)
-    return items
-
-
-def human_readable(size: Any, isbits: bool = False, unit: str | None = None) -> str:
-    """Bytes (or bits) as text with a binary unit: 1024 → '1.00 KB'."""
-    names = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"]
-    suffix = "b" if isbits else "B"
-    value = float(size)
-    limit = names.index(unit[0].upper()) if unit else None
-    index = 0
-    while (value >= 1024 if limit is None else index < limit) and index < len(names) - 1:
-        value /= 1024
-        index += 1
-    return f"{value:.2f} {names[index]}{suffix}"
-
-
 def data_filters() -> dict[str, Callable[..., Any]]:
     """Name → function for the filters in this file."""
     return {
         "combine": combine, "dict2items": dict2items, "items2dict": items2dict,
         "flatten": flatten, "union": union, "intersect": intersect,
         "difference": difference, "symmetric_difference": symmetric_difference,
-        "zip": zip_lists, "zip_longest": zip_longest, "product": product,
-        "subelements": subelements, "random": random_choice, "shuffle": shuffle,
-        "human_readable": human_readable, "unique": unique,
+        "subelements": subelements,
+        "unique": unique, "extract": extract,
     }

@@ -11,18 +11,17 @@ also warns); miniplay has no warning channel here.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from miniplay.errors import TemplateError
+from miniplay.plugins.tests_version import version
 
-_OPERATORS: Mapping[str, str] = {
-    "<": "lt", "lt": "lt", "<=": "le", "le": "le", ">": "gt", "gt": "gt",
-    ">=": "ge", "ge": "ge", "==": "eq", "=": "eq", "eq": "eq", "!=": "ne", "<>": "ne", "ne": "ne",
-}
-
+_VAULT_HEADER = b"$ANSIBLE_VAULT"
 
 def _result(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
@@ -110,27 +109,20 @@ def regex(value: Any, pattern: str = "", ignorecase: bool = False, multiline: bo
     return _regex(value, pattern, ignorecase, multiline, match_type)
 
 
-def _version_key(text: str) -> tuple[tuple[int, Any], ...]:
-    parts = re.findall(r"\d+|[a-zA-Z]+", text)
-    return tuple((0, int(part)) if part.isdigit() else (-1, part) for part in parts)
-
-
-def version(value: Any, other: Any, operator: str = "eq", strict: bool = False,
-            version_type: str | None = None) -> bool:
-    """Versions compared loosely (numbers as numbers, letters before numbers)."""
-    name = _OPERATORS.get(operator)
-    if name is None:
-        raise TemplateError(f"Invalid operator type ({operator})")
-    if (strict or version_type == "strict") and not re.fullmatch(r"\d+(\.\d+)*", str(value)):
-        raise TemplateError(f"Version comparison failed: invalid version number '{value}'")
-    left, right = _version_key(str(value)), _version_key(str(other))
-    return bool(getattr(left, f"__{name}__")(right))
+_TRUE_WORDS = frozenset({"y", "yes", "on", "1", "true", "t"})
+_FALSE_WORDS = frozenset({"n", "no", "off", "0", "false", "f"})
 
 
 def truthy(value: Any, convert_bool: bool = False) -> bool:
-    """Python truthiness (with `convert_bool`, 'yes'/'no' text as booleans)."""
-    if convert_bool and isinstance(value, str):
-        return value.lower() in ("yes", "on", "true", "1")
+    """Python truthiness; with `convert_bool`, boolean-like text and the numbers 1 and 0
+    count as the boolean they name, as Ansible's `boolean()` reads them."""
+    if convert_bool and not isinstance(value, bool):
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in _TRUE_WORDS or word in _FALSE_WORDS:
+                return word in _TRUE_WORDS
+        elif isinstance(value, (int, float)) and value in (0, 1):
+            return value == 1
     return bool(value)
 
 
@@ -140,13 +132,59 @@ def falsy(value: Any, convert_bool: bool = False) -> bool:
 
 
 def subset(a: Any, b: Any) -> bool:
-    """Every item of `a` is in `b`."""
-    return all(item in b for item in a)
+    """Every item of `a` is in `b` (items must be hashable, as in Ansible)."""
+    return set(a) <= set(b)
 
 
 def superset(a: Any, b: Any) -> bool:
-    """Every item of `b` is in `a`."""
-    return all(item in a for item in b)
+    """Every item of `b` is in `a` (items must be hashable, as in Ansible)."""
+    return set(a) >= set(b)
+
+
+def isnan(value: Any) -> bool:
+    """The number is NaN; anything that is not a number is not NaN."""
+    try:
+        return math.isnan(value)
+    except TypeError:
+        return False
+
+
+def is_uri(value: Any, schemes: Any = None) -> bool:
+    """Parses as a URI (with `schemes`, one of those schemes)."""
+    try:
+        parts = urllib.parse.urlparse(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return not schemes or parts.scheme in schemes
+
+
+def is_url(value: Any, schemes: Any = None) -> bool:
+    """A URI with a network location (or a `file:` URI)."""
+    if not is_uri(value, schemes):
+        return False
+    parts = urllib.parse.urlparse(value)
+    return bool(parts.netloc or parts.scheme == "file")
+
+
+def is_urn(value: Any) -> bool:
+    """A URI with the `urn` scheme."""
+    return is_uri(value, ["urn"])
+
+
+def vault_encrypted(value: Any) -> bool:
+    """Always false: miniplay refuses `!vault` values when it loads them, so no value
+    it holds is vault-encrypted."""
+    del value
+    return False
+
+
+def vaulted_file(value: Any) -> bool:
+    """The file starts with the Ansible Vault header."""
+    try:
+        with open(str(value), "rb") as handle:
+            return handle.read(len(_VAULT_HEADER)) == _VAULT_HEADER
+    except OSError:
+        raise TemplateError(f"Cannot test if the file {str(value)!r} is a vault.") from None
 
 
 def contains(seq: Any, item: Any) -> bool:
@@ -155,15 +193,21 @@ def contains(seq: Any, item: Any) -> bool:
 
 
 def _path_tests() -> dict[str, Callable[..., bool]]:
-    return {
+    """The file tests, each under its short and its `is_` name; they look at the
+    controller's file system, where templates render."""
+    tests: dict[str, Callable[..., bool]] = {
         "abs": lambda value: os.path.isabs(str(value)),
         "file": lambda value: os.path.isfile(str(value)),
-        "directory": lambda value: os.path.isdir(str(value)),
+        "dir": lambda value: os.path.isdir(str(value)),
         "link": lambda value: os.path.islink(str(value)),
-        "exists": lambda value: os.path.exists(os.path.expanduser(str(value))),
         "same_file": lambda a, b: os.path.samefile(str(a), str(b)),
         "mount": lambda value: os.path.ismount(str(value)),
     }
+    named = {f"is_{name}": test for name, test in tests.items()}
+    tests["directory"] = tests.pop("dir")
+    return {**tests, **named,
+            "exists": lambda value: os.path.exists(str(value)),
+            "link_exists": lambda value: os.path.lexists(str(value))}
 
 
 def plugin_tests() -> dict[str, Callable[..., bool]]:
@@ -180,5 +224,8 @@ def plugin_tests() -> dict[str, Callable[..., bool]]:
         "version": version, "version_compare": version,
         "truthy": truthy, "falsy": falsy, "subset": subset, "issubset": subset,
         "superset": superset, "issuperset": superset, "contains": contains,
+        "nan": isnan, "isnan": isnan, "any": any, "all": all,
+        "uri": is_uri, "url": is_url, "urn": is_urn,
+        "vault_encrypted": vault_encrypted, "vaulted_file": vaulted_file,
         **_path_tests(),
     }
