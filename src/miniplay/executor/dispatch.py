@@ -23,6 +23,7 @@ from miniplay.connection.become import METHODS, Become
 from miniplay.errors import HostUnreachable, MiniplayError
 from miniplay.executor import jobs
 from miniplay.executor.context import RunContext
+from miniplay.executor.environment import merged_environment
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.outcome import failed
 from miniplay.model import Expr, Task
@@ -143,12 +144,8 @@ class Dispatcher:
         return conn
 
     def _environment(self, task: Task, scope: VarScope) -> dict[str, str]:
-        merged: dict[str, str] = {}
-        for expr in task.environment:
-            value = self.ctx.templar.render(expr.value, scope, expr.pos)
-            if isinstance(value, Mapping):
-                merged.update({str(k): str(v) for k, v in value.items()})
-        return merged
+        return merged_environment(task.environment, self.ctx.templar, scope,
+                                  lambda text: self.ctx.sink.emit(events.Warning(text)))
 
     def async_dir(self, scope: VarScope) -> str | None:
         """`ansible_async_dir`, else `ANSIBLE_ASYNC_DIR`, else the host's default."""
