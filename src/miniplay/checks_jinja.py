@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.lexer import describe_token
 from jinja2.parser import Parser
 
 from miniplay.errors import Position, source_line
 from miniplay.loader import YamlMap, YamlSeq
+from miniplay.plugins import refusal
 from miniplay.schema import Diagnostic, error
 from miniplay.unsafe import UnsafeText
 
@@ -80,6 +81,21 @@ class JinjaChecker:
             return exc.lineno or 1, message
         return None
 
+    def refused(self, text: str, bare: bool) -> list[str]:
+        """Why each filter or test in `text` that miniplay cannot run is refused."""
+        if "|" not in text and " is " not in text:
+            return []
+        try:
+            tree = (Parser(self.env, text, state="variable").parse_expression()
+                    if bare and not is_template(text) else self.env.parse(text))
+        except TemplateSyntaxError:
+            return []
+        kinds = (nodes.Filter, nodes.Test)
+        used = [tree, *tree.find_all(kinds)] if isinstance(tree, kinds) else tree.find_all(kinds)
+        found = (refusal("filter" if isinstance(node, nodes.Filter) else "test", node.name)
+                 for node in used)
+        return sorted({message for message in found if message is not None})
+
     def scan(self, value: Any, name: str, pos: Position, bare: bool = False) -> list[Diagnostic]:
         """Diagnostics for every string under `value` (recursing into maps and lists)."""
         if isinstance(value, str):
@@ -101,6 +117,10 @@ class JinjaChecker:
         if not bare and not is_template(text):
             return []
         found = self.problem(text, bare)
+        if found is None and (refused := self.refused(text, bare)):
+            return [error("not-built-plugin", message, pos,
+                          "remove it, or write the step with the filters miniplay has")
+                    for message in refused]
         if found is not None:
             line, message = found
             return [error("jinja-syntax", f"Jinja syntax error in `{name}`: {message}",
