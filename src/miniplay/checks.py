@@ -42,7 +42,8 @@ from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.schema import Diagnostic, SchemaSet, describe, error
 
-IMPORT_KEYS = ("import_playbook", "ansible.builtin.import_playbook")
+IMPORT_KEYS = ("import_playbook", "ansible.builtin.import_playbook",
+               "ansible.legacy.import_playbook")
 SECTIONS = ("pre_tasks", "tasks", "post_tasks")
 
 
@@ -100,7 +101,7 @@ class PlaybookChecker:
 
     def check_play(self, play: YamlMap, path: str) -> list[Diagnostic]:
         """A play's keywords, vars_files, handlers and task sections."""
-        found = self.schemas.check_node("play", play) + not_built(play)
+        found = self.schemas.check_node("play", play) + not_built(play, "play")
         found += self.tasks.keyword_templates(play)
         base = Path(os.path.dirname(path) or ".")
         scope = Scope(path, base)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from miniplay.errors import PlaybookError, Position
-from miniplay.keywords import action_candidates, parse_args, short_name
+from miniplay.keywords import action_candidates, short_name
 from miniplay.loader import YamlMap
+from miniplay.parser_args import VARIABLE_PARAMS, explicit_action, is_template, task_args
 from miniplay.schema import Diagnostic, did_you_mean, error
 
 EXPLICIT = ("action", "local_action")
@@ -92,15 +93,16 @@ def _build(task: YamlMap, key: str,
         if not module:
             return None, [error("no-action", f"`{key}` does not name a module", pos,
                                 f"write `{key}: MODULE key=value ...`")]
-    if module not in modules:
+    if module not in modules or is_template(module):
         return Action(key, module, {}, None, pos, dynamic=True), []
     try:
-        args = parse_args(module, value, pos)
+        args = task_args(module, value, pos)
     except PlaybookError as exc:
         return None, [error("module-args", exc.message, exc.pos or pos, exc.hint)]
     source = value if isinstance(value, YamlMap) else None
     extra = task.get("args")
-    if isinstance(extra, str):
+    if isinstance(extra, str) or VARIABLE_PARAMS in args or any(
+            is_template(name) for name in args):
         return Action(key, module, args, source, pos, dynamic=True), []
     if isinstance(extra, YamlMap):
         source = _merged(extra, source)
@@ -111,8 +113,11 @@ def _build(task: YamlMap, key: str,
 def _explicit(value: Any) -> tuple[str, Any]:
     """`action: command echo hi` → ("command", "echo hi"); mapping → its `module`."""
     if isinstance(value, str):
-        name, _, text = value.strip().partition(" ")
-        return short_name(name), text.strip() or None
+        try:
+            return explicit_action(value)
+        except PlaybookError:
+            name, _, text = value.strip().partition(" ")
+            return short_name(name), text.strip() or None
     if isinstance(value, YamlMap) and isinstance(value.get("module"), str):
         rest: YamlMap = YamlMap(value.pos)
         for item_key, item in value.items():

@@ -49,7 +49,8 @@ MAGIC = frozenset({
     "play_hosts", "playbook_dir", "omit", "role_name", "role_path", "role_names",
     "inventory_dir", "inventory_file", "vars", "environment", "miniplay_version",
 })
-IMPORTS = ("import_playbook", "ansible.builtin.import_playbook")
+IMPORTS = ("import_playbook", "ansible.builtin.import_playbook",
+           "ansible.legacy.import_playbook")
 SKIP_KEYS = frozenset({"register", "vars", "vars_files", "roles", "block", "rescue", "always",
                        "pre_tasks", "tasks", "post_tasks", "handlers"})
 BARE_ARGS = {"assert": frozenset({"that"}), "debug": frozenset({"var"})}

@@ -27,6 +27,7 @@ from miniplay.keywords import HANDLER_KEYWORDS, NOT_BUILT, TASK_KEYWORDS, is_loo
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.paths import modules_dir
 from miniplay.schema import (
+    ALIASES,
     CHILD_LISTS,
     Diagnostic,
     NodeValidator,
@@ -41,10 +42,18 @@ TASK_FILES = frozenset({"import_tasks", "include_tasks"})
 ROLE_ACTIONS = frozenset({"include_role", "import_role"})
 
 
-def not_built(node: YamlMap) -> list[Diagnostic]:
-    """A `not-built` error for each keyword miniplay refuses rather than ignores."""
-    return [error("not-built", f"miniplay does not run `{key}` yet", node.key_pos.get(key),
-                  NOT_BUILT[key]) for key in node if key in NOT_BUILT]
+def not_built(node: YamlMap, kind: str = "task") -> list[Diagnostic]:
+    """A `not-built` error for each keyword miniplay refuses rather than ignores (an
+    old alias, a play's `user`, as its keyword `remote_user`)."""
+    aliases = ALIASES.get(kind, {})
+    found: list[Diagnostic] = []
+    for key in node:
+        word = aliases.get(key, key)
+        if word in NOT_BUILT:
+            alias = f" (an alias of `{word}`)" if word != key else ""
+            found.append(error("not-built", f"miniplay does not run `{key}`{alias} yet",
+                               node.key_pos.get(key), NOT_BUILT[word]))
+    return found
 
 
 def names_of(value: Any) -> list[str]:
@@ -136,6 +145,8 @@ class TaskChecker:
                      modules: frozenset[str]) -> list[Diagnostic]:
         """Unknown or unbuilt module, arguments, templates in them, task files."""
         key_pos = node.key_pos.get(action.key, action.pos)
+        if is_template(action.module):  # the action is named per host at run time
+            return self.action_templates(action, node)
         if action.module not in modules:
             return [error("unknown-module", f"couldn't resolve module/action "
                           f"'{action.module}'", key_pos, _module_hint(action.module, modules))]

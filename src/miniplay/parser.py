@@ -22,8 +22,17 @@ from miniplay import keywords as kw
 from miniplay.errors import PlaybookError, Position, fail
 from miniplay.loader import YamlMap, YamlSeq, load_file, plain
 from miniplay.model import Block, Expr, Node, Play, Playbook, RoleInfo, Task
+from miniplay.parser_args import (
+    explicit_action,
+    is_template,
+    static_name,
+    task_args,
+    with_args_keyword,
+)
 from miniplay.roles import load_role
 
+IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook",
+                   "ansible.legacy.import_playbook")
 _SCALAR_INHERITED = (
     "become", "become_user", "become_method", "become_flags", "ignore_errors",
     "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to", "delegate_facts",
@@ -153,9 +162,12 @@ class Parser:
         for index, item in enumerate(data):
             if not isinstance(item, YamlMap):
                 fail(PlaybookError, "each play must be a mapping", data.pos_of(index))
-            if "import_playbook" in item:
-                target = self._relative(path, str(item["import_playbook"]))
-                plays.extend(self.plays_of(target, item.pos_of("import_playbook")))
+            key = next((k for k in IMPORT_PLAYBOOK if k in item), None)
+            if key is not None:
+                known = {**_vars(item), "playbook_dir": str(Path(self.root).parent)}
+                name = static_name(str(item[key]), known, "import_playbook",
+                                   item.pos_of(key))
+                plays.extend(self.plays_of(self._relative(path, name), item.pos_of(key)))
             else:
                 plays.append(self.play(item, path))
         self.stack.pop()
@@ -298,9 +310,11 @@ class Parser:
                      handler: bool) -> list[Node]:
         args = kw.parse_args("import_tasks", data[key], data.pos_of(key))
         name = args.get("file", args.get("_raw_params"))
-        if not isinstance(name, str) or "{{" in name:
-            fail(PlaybookError, "import_tasks needs a plain file name", data.pos_of(key),
-                 "imports are static; use include_tasks for a templated file name")
+        if not isinstance(name, str):
+            fail(PlaybookError, "import_tasks needs a file name", data.pos_of(key),
+                 "write `import_tasks: FILE.yml`")
+        name = static_name(name, self._static_vars(inherited.extend(data)), "import_tasks",
+                           data.pos_of(key))
         target = self._relative(path, name)
         if not Path(target).is_file():
             target = self._relative(self.root, name)
@@ -309,6 +323,13 @@ class Parser:
         nodes = self.nodes(tasks, target, inherited.extend(data), handler)
         self.stack.pop()
         return nodes
+
+    def _static_vars(self, inherited: Inherited) -> dict[str, Any]:
+        """What a static import's templated name may use."""
+        known = {**inherited.vars, "playbook_dir": str(Path(self.root).parent)}
+        if inherited.role is not None:
+            known.update(role_path=inherited.role.path, role_name=inherited.role.name)
+        return known
 
     @staticmethod
     def action_of(data: YamlMap) -> tuple[str, str]:
@@ -327,9 +348,11 @@ class Parser:
                  "a task runs exactly one module; is one of these a misspelled keyword?")
         key = candidates[0]
         if key in ("action", "local_action"):
-            value = data[key]
-            name = value.get("module") if isinstance(value, dict) else str(value).split()[0]
-            return kw.short_name(str(name)), key
+            name, _ = explicit_action(data[key])
+            if not name:
+                fail(PlaybookError, f"`{key}` does not name a module", data.pos_of(key),
+                     f"write `{key}: MODULE key=value ...`")
+            return name, key
         return kw.short_name(key), key
 
     def task(self, data: YamlMap, action: str, key: str, inherited: Inherited,
@@ -369,15 +392,10 @@ class Parser:
         value = data[key]
         pos = data.pos_of(key)
         if key in ("action", "local_action"):
-            if isinstance(value, dict):
-                value = {k: v for k, v in value.items() if k != "module"}
-            else:
-                value = str(value).partition(" ")[2] or None
-        args = kw.parse_args(action, plain(value), pos)
-        extra = data.get("args")
-        if isinstance(extra, dict):
-            args = {**plain(extra), **args}
-        return args
+            value = explicit_action(value)[1]
+        name = action if not is_template(action) else ""
+        args = task_args(name, plain(value), pos)
+        return with_args_keyword(args, plain(data.get("args")))
 
     @staticmethod
     def _loop(data: YamlMap) -> tuple[Expr | None, str]:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning", "note"]
 CHILD_LISTS = ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks", "handlers")
+# Old keyword names Ansible 2.19 still accepts, by node kind: alias -> keyword.
+ALIASES: Mapping[str, Mapping[str, str]] = {"play": {"user": "remote_user"}}
 NODE_KINDS = ("play", "task", "handler", "block", "import_playbook")
 _BOUNDS = ("minimum", "maximum", "minItems", "minLength", "enum")
 
@@ -182,8 +184,10 @@ class SchemaSet:
         self._modules: dict[Path, NodeValidator | None] = {}
 
     def keywords(self, kind: str) -> frozenset[str]:
-        """The keys a node of `kind` may have, as the schema lists them."""
-        return frozenset(self._defs[kind].get("properties", {}))
+        """The keys a node of `kind` may have, as the schema lists them (old aliases such
+        as a play's `user` left out: see `ALIASES`)."""
+        return frozenset(self._defs[kind].get("properties", {})) - frozenset(
+            ALIASES.get(kind, {}))
 
     def _validator(self, kind: str) -> NodeValidator:
         found = self._validators.get(kind)

@@ -18,7 +18,7 @@ from typing import Any
 
 from miniplay import events
 from miniplay.errors import PlaybookError, UsageError
-from miniplay.executor.batches import batches, ordered
+from miniplay.executor.batches import ORDERS, batches, ordered
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.flow import Flow, PlayEnded
@@ -29,6 +29,7 @@ from miniplay.executor.strategy import Linear, PlayAborted
 from miniplay.executor.task import TaskRunner
 from miniplay.loader import load_file, plain
 from miniplay.model import Expr, Play, Task
+from miniplay.parser_args import is_template
 from miniplay.runner import ModuleFinder
 from miniplay.variables import VarScope
 
@@ -51,6 +52,21 @@ class PlayRunner:
         self.model = play
         self.finder = finder
 
+    def word(self, keyword: str) -> str:
+        """The play's `strategy` or `order`, rendered with the extra vars and play vars
+        when it is a template (as Ansible renders play keywords), then checked."""
+        value: str = getattr(self.model, keyword)
+        pos = self.model.key_pos.get(keyword, self.model.pos)
+        if is_template(value):
+            scope = VarScope([self.model.vars, self.ctx.options.extra_vars], self.ctx.templar)
+            value = str(self.ctx.templar.render(value, scope, pos))
+        allowed = ("linear", "free") if keyword == "strategy" else ORDERS
+        if value not in allowed:
+            raise PlaybookError(f"{keyword} {value} is not built yet" if keyword == "strategy"
+                                else f"invalid order {value!r}", pos,
+                                f"use one of: {', '.join(allowed)}")
+        return value
+
     def _render(self, expr: Expr | None) -> Any:
         if expr is None:
             return None
@@ -64,7 +80,7 @@ class PlayRunner:
             self.ctx.sink.emit(events.Warning(warning))
         hosts = [h for h in selection.hosts
                  if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable)]
-        return ordered(hosts, self.model.order, self.model.key_pos.get("order"))
+        return ordered(hosts, self.word("order"), self.model.key_pos.get("order"))
 
     async def run(self) -> None:
         hosts = self._hosts()
@@ -81,7 +97,7 @@ class PlayRunner:
     def _play_start(self, uid: str, batch: list[str]) -> None:
         path = f"{Path(self.model.pos.file).resolve()}:{self.model.pos.line}"
         self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, path, tuple(batch),
-                                            now(), self.model.strategy))
+                                            now(), self.word("strategy")))
 
     async def _batch(self, hosts: list[str], batch: list[str]) -> None:
         uid = str(uuid.uuid4())
@@ -105,7 +121,7 @@ class PlayRunner:
         handlers = Handlers(self.ctx, state, self.model)
         flow = Flow(self.ctx, state, handlers)
         runner = TaskRunner(self.ctx, state, Dispatcher(self.ctx, state, self.finder))
-        free = self.model.strategy == "free"
+        free = self.word("strategy") == "free"
         linear = Linear(self.ctx, state, runner, flow.meta, flow.include,
                         self._max_fail(), free)
         flow.bind(linear)

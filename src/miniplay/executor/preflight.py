@@ -15,6 +15,7 @@ from miniplay.actions import ACTIONS
 from miniplay.errors import PlaybookError
 from miniplay.executor.batches import ORDERS
 from miniplay.model import Play, Playbook, Task, iter_tasks
+from miniplay.parser_args import is_template
 from miniplay.runner import ModuleFinder
 
 CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks", "include_role",
@@ -34,8 +35,8 @@ def _check_task(task: Task, finder: ModuleFinder) -> None:
     if task.action in ("include_tasks", "include_role") and "apply" in task.args:
         raise PlaybookError(f"{task.action} `apply` is not built yet", task.action_pos,
                             "put the keywords on the included tasks, or use import_tasks")
-    if task.action not in CONTROLLER_SIDE:
-        finder.require(task.action, task.action_pos)
+    if task.action not in CONTROLLER_SIDE and not is_template(task.action):
+        finder.require(task.action, task.action_pos)  # a templated one: per host, at run
 
 
 def _check_play(play: Play) -> None:
@@ -43,6 +44,8 @@ def _check_play(play: Play) -> None:
         if getattr(play, keyword) is not None:
             raise PlaybookError(message, play.key_pos.get(keyword, play.pos),
                                 "remove the keyword; miniplay refuses what it cannot honour")
+    if is_template(play.strategy) or is_template(play.order):
+        return  # rendered when the play starts (PlayRunner.word)
     if play.strategy not in ("linear", "free"):
         raise PlaybookError(f"strategy {play.strategy} is not built yet",
                             play.key_pos.get("strategy", play.pos), "use linear or free")

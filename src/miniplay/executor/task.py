@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from miniplay import events
@@ -31,7 +31,9 @@ from miniplay.executor.outcome import (
     skipped,
     status_of,
 )
+from miniplay.keywords import short_name
 from miniplay.model import Expr, Task
+from miniplay.parser_args import VARIABLE_PARAMS, is_template, merge_variable_params
 from miniplay.results import TaskStatus
 from miniplay.unsafe import mark_unsafe
 from miniplay.variables import VarScope
@@ -114,11 +116,12 @@ class TaskRunner:
         try:
             value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
             items = items_of(task.loop_kind, value, task.loop.pos)
+            control = self._loop_names(task, scope)
         except MiniplayError as exc:
             return failed(exc.message)
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            extra = loop_vars(task.loop_control, item, index, items)
+            extra = loop_vars(control, item, index, items)
             item_scope = scope.child(extra)
             result = await self.one(task, host, item_scope, uid)
             result.update(extra)
@@ -133,6 +136,15 @@ class TaskRunner:
             results.append(result)
             await self._loop_pause(task, scope)
         return aggregate(results)
+
+    def _loop_names(self, task: Task, scope: VarScope) -> dict[str, Any]:
+        """`loop_control` with a templated `loop_var`/`index_var` rendered, as Ansible
+        renders loop_control before the loop."""
+        control = dict(task.loop_control)
+        for key in ("loop_var", "index_var"):
+            if is_template(control.get(key)):
+                control[key] = str(self.ctx.templar.render(control[key], scope, task.pos))
+        return control
 
     async def _loop_pause(self, task: Task, scope: VarScope) -> None:
         pause = task.loop_control.get("pause")
@@ -150,6 +162,14 @@ class TaskRunner:
                 self.dispatch.forget_job(task, host)
                 return skipped(condition.value)
         try:
+            if is_template(task.action):  # `action: "{{ name }} k=v"`: named per host
+                task = replace(task, action=short_name(str(self.ctx.templar.render(
+                    task.action, scope, task.action_pos)).strip()))
+            if VARIABLE_PARAMS in task.args:  # `assert: "{{ checks }}"`: per host
+                task = replace(task, args=merge_variable_params(
+                    task.args, task.action, scope.raw,
+                    lambda text: self.ctx.templar.render(text, scope, task.action_pos),
+                    task.action_pos))
             args = self.ctx.templar.render(dict(task.args), scope, task.action_pos)
         except MiniplayError as exc:
             self.dispatch.forget_job(task, host)
