@@ -60,12 +60,13 @@ class RunContext:
         return self._paths["playbook_dir"]
 
     def active_hosts(self, play: PlayState) -> tuple[list[str], list[str]]:
-        """The play's hosts still taking part, and those of the current batch; cached
-        until any host's status changes (see `HostState.generation`)."""
+        """The play's hosts still taking part (in inventory order, as Ansible lists
+        `ansible_play_hosts`), and those of the current batch; cached until any host's
+        status changes (see `HostState.generation`)."""
         cached = self._active  # holds the play and batch themselves: ids could be reused
         if (cached is None or cached[0] is not play or cached[1] is not play.batch
                 or cached[2] != HostState.generation):
-            active = [h for h in play.hosts if self.state(h).active]
+            active = [h for h in (play.all_hosts or play.hosts) if self.state(h).active]
             batch = [h for h in (play.batch or play.hosts) if self.state(h).active]
             cached = self._active = (play, play.batch, HostState.generation, active, batch)
         return list(cached[3]), list(cached[4])
@@ -138,7 +139,7 @@ class RunContext:
             "groups": self.inventory.groups_map(),
             "hostvars": self.hostvars(play) if play is not None else {},
             "ansible_play_hosts": active,
-            "ansible_play_hosts_all": list(play.hosts) if play else [],
+            "ansible_play_hosts_all": list(play.all_hosts or play.hosts) if play else [],
             "ansible_play_batch": batch,
             "play_hosts": batch,
             "ansible_check_mode": self.options.check,

@@ -62,5 +62,6 @@ class PlayState:
     uid: str
     hosts: list[str]
     batch: list[str] = field(default_factory=list)
+    all_hosts: list[str] = field(default_factory=list)  # the pattern's, failed ones too
     play_vars: list[dict[str, Any]] = field(default_factory=list)
     ended: bool = False

@@ -73,36 +73,51 @@ class PlayRunner:
         scope = VarScope([self.ctx.options.extra_vars], self.ctx.templar)
         return self.ctx.templar.render(expr.value, scope, expr.pos)
 
-    def _hosts(self) -> list[str]:
+    def _hosts(self) -> tuple[list[str], list[str]]:
+        """The hosts of the play's pattern (with --limit) in inventory order, and the
+        same hosts in the play's `order`. Both keep hosts that failed in earlier plays:
+        Ansible counts them in `ansible_play_hosts_all` and in the serial batches (a
+        batch of only such hosts runs nothing)."""
         selection = self.ctx.inventory.match(self._render(self.model.hosts),
                                              self.ctx.options.limit)
         for warning in selection.warnings:
             self.ctx.sink.emit(events.Warning(warning))
-        hosts = [h for h in selection.hosts
-                 if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable)]
-        return ordered(hosts, self.word("order"), self.model.key_pos.get("order"))
+        hosts = list(selection.hosts)
+        return hosts, ordered(hosts, self.word("order"), self.model.key_pos.get("order"))
+
+    def _live(self, hosts: list[str]) -> list[str]:
+        return [h for h in hosts
+                if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable)]
 
     async def run(self) -> None:
-        hosts = self._hosts()
-        if not hosts:
+        pattern, hosts = self._hosts()
+        if not self._live(hosts):
             uid = str(uuid.uuid4())
             self._play_start(uid, [])
-            self.ctx.sink.emit(events.Notice("skipping: no hosts matched"))
+            if not hosts:
+                self.ctx.sink.emit(events.Notice("skipping: no hosts matched"))
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
             return
         serial = self._render(self.model.serial)
         for batch in batches(hosts, serial, self.model.key_pos.get("serial")):
-            await self._batch(hosts, batch)
+            await self._batch(self._live(hosts), batch, pattern)
 
     def _play_start(self, uid: str, batch: list[str]) -> None:
         path = f"{Path(self.model.pos.file).resolve()}:{self.model.pos.line}"
         self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, path, tuple(batch),
                                             now(), self.word("strategy")))
 
-    async def _batch(self, hosts: list[str], batch: list[str]) -> None:
+    async def _batch(self, hosts: list[str], full: list[str], pattern: list[str]) -> None:
+        """One serial batch. The run stops when every host of `full` failed in it: a
+        batch holding a host that failed in an earlier play never stops it (Ansible
+        compares the batch's size with the failures new in this batch)."""
+        batch = self._live(full)
         uid = str(uuid.uuid4())
-        state = PlayState(self.model, uid, hosts, batch=batch)
+        state = PlayState(self.model, uid, hosts, batch=batch, all_hosts=pattern)
         self._play_start(uid, batch)
+        if not batch:  # every host of this batch failed in an earlier play
+            self.ctx.sink.emit(events.PlayEnd(uid, now()))
+            return
         for host in batch:
             self.ctx.state(host).ended = False
         aborted = False
@@ -112,8 +127,8 @@ class PlayRunner:
             aborted = await self._sections(state, batch)
         finally:
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
-        if aborted or all(self.ctx.state(h).failed or self.ctx.state(h).unreachable
-                          for h in batch):
+        if aborted or (len(batch) == len(full) and all(
+                self.ctx.state(h).failed or self.ctx.state(h).unreachable for h in batch)):
             raise PlaybookStopped
 
     async def _sections(self, state: PlayState, batch: list[str]) -> bool:
