@@ -167,9 +167,13 @@ def not_built_keywords() -> set[str]:
 def miniplay_templar_names() -> tuple[set[str], set[str]]:
     from miniplay.templating import Templar
 
+    from miniplay.plugins import filters_encode
+
     env = Templar()._env
     plain = re.compile(r"^[a-z_][a-z0-9_]*$")
-    return ({n for n in env.filters if plain.match(n)}, {n for n in env.tests if plain.match(n)})
+    refused = set(getattr(filters_encode, "NOT_BUILT", ()))  # present only to refuse by name
+    filters = {n for n in env.filters if plain.match(n)} - refused
+    return filters, {n for n in env.tests if plain.match(n)}
 
 
 def miniplay_lookups() -> set[str]:
