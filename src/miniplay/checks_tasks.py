@@ -23,7 +23,13 @@ from miniplay.checks_actions import Action, find_action
 from miniplay.checks_args import check_args, unknown_option_hint
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
 from miniplay.checks_jinja import CONDITION_KEYS, JinjaChecker, is_template
-from miniplay.keywords import HANDLER_KEYWORDS, NOT_BUILT, TASK_KEYWORDS, is_loop_keyword
+from miniplay.keywords import (
+    HANDLER_KEYWORDS,
+    NOT_BUILT,
+    TASK_KEYWORDS,
+    is_loop_keyword,
+    loop_problem,
+)
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.paths import modules_dir
 from miniplay.schema import (
@@ -296,8 +302,12 @@ def _task_file(node: YamlMap) -> str | None:
 
 def _loops(node: YamlMap) -> list[Diagnostic]:
     loops = [key for key in node if isinstance(key, str) and is_loop_keyword(key)]
-    if len(loops) < 2:
-        return []
+    problems = [(key, loop_problem(key)) for key in loops]
+    found = [error("not-built" if "not built" in problem[0] else "unknown-keyword", problem[0],
+                   node.key_pos.get(key), problem[1])
+             for key, problem in problems if problem is not None]
+    if found or len(loops) < 2:
+        return found
     return [error("loop-and-with", f"duplicate loop in task: {loops[1]}",
                   node.key_pos.get(loops[1]), f"use one loop keyword: `loop` (or the older "
                   f"`with_*`), not both `{loops[0]}` and `{loops[1]}`")]

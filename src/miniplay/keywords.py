@@ -11,6 +11,7 @@ yet are listed in `NOT_BUILT`: they are refused before anything runs, never igno
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,9 @@ SHARED_KEYWORDS = frozenset({
     "delegate_to", "delegate_facts", "when",
 })
 
-PLAY_KEYWORDS = SHARED_KEYWORDS | {
+# `when`, `delegate_to` and `delegate_facts` are not play attributes in Ansible ("'when'
+# is not a valid attribute for a Play"): a play that has them is refused, never run.
+PLAY_KEYWORDS = (SHARED_KEYWORDS - {"when", "delegate_to", "delegate_facts"}) | {
     "hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path", "vars_files",
     "vars_prompt", "roles", "pre_tasks", "tasks", "post_tasks", "handlers", "serial",
     "strategy", "order", "max_fail_percentage", "force_handlers",
@@ -78,9 +81,37 @@ def short_name(action: str) -> str:
     return action
 
 
+# ansible.builtin's lookups, each usable as `with_<name>` (a unit test holds this equal
+# to miniplay.plugins.lookups); `url` is one, refused by name where it would run.
+LOOKUP_NAMES = frozenset({
+    "config", "csvfile", "dict", "env", "file", "fileglob", "first_found", "indexed_items",
+    "ini", "inventory_hostnames", "items", "lines", "list", "nested", "password", "pipe",
+    "random_choice", "sequence", "subelements", "template", "together", "unvault", "url",
+    "varnames", "vars"})
+NOT_BUILT_LOOKUPS = frozenset({"url"})
+
+
 def is_loop_keyword(key: str) -> bool:
-    """`loop` or a `with_<lookup>` keyword."""
+    """`loop` or a `with_<word>` keyword (the word is checked by `loop_problem`)."""
     return key == "loop" or (key.startswith("with_") and len(key) > 5)
+
+
+def loop_problem(key: str) -> tuple[str, str] | None:
+    """(message, hint) when `key` is a `with_<word>` miniplay cannot run: no lookup of
+    that name (Ansible: not a valid attribute), or a lookup miniplay does not build."""
+    if not key.startswith("with_") or key == "with_":
+        return None
+    word = key[len("with_"):]
+    if word in NOT_BUILT_LOOKUPS:
+        return (f"{key}: the {word} lookup is not built in miniplay",
+                "fetch the data with a task and `register`, then `loop` over it")
+    if word in LOOKUP_NAMES:
+        return None
+    close = difflib.get_close_matches(word, sorted(LOOKUP_NAMES - NOT_BUILT_LOOKUPS), n=1,
+                                      cutoff=0.6)
+    hint = f"did you mean `with_{close[0]}`?" if close else \
+        "use `loop:`, or `with_` followed by a lookup name (with_items, with_dict, ...)"
+    return f"'{key}' is not a valid attribute for a Task: there is no lookup named {word!r}", hint
 
 
 def action_candidates(task: Mapping[Any, Any], keywords: frozenset[str]) -> list[str]:

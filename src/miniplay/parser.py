@@ -399,8 +399,13 @@ class Parser:
 
     @staticmethod
     def _loop(data: YamlMap) -> tuple[Expr | None, str]:
+        """The loop expression and its keyword; `with_<lookup>` keeps its raw terms (the
+        executor hands them to that lookup). A `with_` word naming no lookup is refused."""
         for key in data:
             if isinstance(key, str) and kw.is_loop_keyword(key):
+                problem = kw.loop_problem(key)
+                if problem is not None:
+                    fail(PlaybookError, problem[0], data.key_pos.get(key, data.pos), problem[1])
                 return Expr(plain(data[key]), data.pos_of(key)), key
         return None, "loop"
 

@@ -1,4 +1,4 @@
-"""Jinja tests and lookups, through a Templar."""
+"""Jinja tests through a Templar (lookups: test_lookups.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from miniplay.errors import TemplateError
 from miniplay.plugins import plugin_filters, plugin_tests
 from miniplay.templating import Templar
-from miniplay.unsafe import UnsafeText
 
 
 @pytest.fixture
@@ -105,79 +104,6 @@ def test_other_tests(templar: Templar, template: str, expected: bool) -> None:
 def test_bad_version_operator(templar: Templar) -> None:
     with pytest.raises(TemplateError, match=r"Invalid operator type \(~\)"):
         render(templar, "{{ '1' is version('2', '~') }}")
-
-
-class TestLookups:
-    @pytest.mark.parametrize(
-        ("template", "expected"),
-        [
-            ("{{ lookup('file', 'a.txt') }}", "from files"),
-            ("{{ lookup('file', 'b.txt') }}", "beside"),
-            ("{{ lookup('file', 'a.txt', 'b.txt') }}", "from files,beside"),
-            ("{{ query('file', 'b.txt') }}", ["beside"]),
-            ("{{ lookup('file', 'a.txt', rstrip=false) }}", "from files\n\n"),
-            ("{{ lookup('pipe', 'echo hi; echo there') }}", "hi\nthere"),
-            ("{{ lookup('pipe', 'ls b.txt') }}", "b.txt"),
-            ("{{ lookup('env', 'MINIPLAY_NOPE', default='dflt') }}", "dflt"),
-            ("{{ lookup('env', 'MINIPLAY_NOPE') }}", ""),
-            ("{{ lookup('items', [1, [2, [3]]], wantlist=true) }}", [1, [2, [3]]]),
-            ("{{ q('list', [1, 2]) }}", [[1, 2]]),
-            (
-                "{{ lookup('dict', {'a': 1, 'b': 2}) }}",
-                [{"key": "a", "value": 1}, {"key": "b", "value": 2}],
-            ),
-            ("{{ lookup('vars', 'n') }}", 4),
-            ("{{ lookup('vars', 'zz', default=0) }}", 0),
-            ("{{ lookup('template', 't.j2') }}", "n=4\n"),
-            ("{{ lookup('first_found', ['none.txt', 'b.txt']) | basename }}", "b.txt"),
-            (
-                "{{ lookup('first_found', {'files': ['a.txt'], 'paths': ['files']}) | basename }}",
-                "a.txt",
-            ),
-            ("{{ lookup('first_found', ['none'], skip=true) }}", []),
-            ("{{ lookup('fileglob', '*.txt') | basename }}", "a.txt"),
-            ("{{ lookup('file', 'none', errors='ignore') }}", None),
-            ("{{ query('file', 'none', errors='warn') }}", []),
-            ("{{ lookup('ansible.builtin.env', 'MINIPLAY_NOPE', default='x') }}", "x"),
-        ],
-    )
-    def test_results(self, templar: Templar, template: str, expected: Any) -> None:
-        assert render(templar, template, n=4) == expected
-
-    def test_results_are_unsafe(self, templar: Templar) -> None:
-        assert isinstance(render(templar, "{{ query('pipe', 'echo {{ 1 }}')[0] }}"), UnsafeText)
-        assert render(templar, "{{ lookup('pipe', 'echo \"{{ 1 }}\"') }}") == "{{ 1 }}"
-
-    @pytest.mark.parametrize(
-        ("template", "message"),
-        [
-            (
-                "{{ lookup('file', 'none.txt') }}",
-                "The lookup plugin 'file' failed: could not locate file in lookup: none.txt",
-            ),
-            (
-                "{{ lookup('pipe', 'exit 3') }}",
-                "The lookup plugin 'pipe' failed: lookup_plugin.pipe(exit 3) returned 3",
-            ),
-            (
-                "{{ lookup('first_found', ['none']) }}",
-                "The lookup plugin 'first_found' failed: No file was found when using first_found.",
-            ),
-            (
-                "{{ lookup('vars', 'zz') }}",
-                "The lookup plugin 'vars' failed: No variable found with this name: zz",
-            ),
-            ("{{ lookup('nosuch', 1) }}", "lookup plugin (nosuch) not found"),
-        ],
-    )
-    def test_errors(self, templar: Templar, template: str, message: str) -> None:
-        with pytest.raises(TemplateError) as info:
-            render(templar, template)
-        assert info.value.message == message
-
-    def test_now(self, templar: Templar) -> None:
-        assert render(templar, "{{ now().year > 2000 }}") is True
-        assert len(render(templar, "{{ now(utc=true, fmt='%Y') }}")) == 4
 
 
 def test_registries_are_fresh_dicts() -> None:

@@ -44,6 +44,7 @@ class RunContext:
     _active: tuple[PlayState, list[str], int, list[str], list[str]] | None = field(
         default=None, repr=False)
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
+    _task_paths: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.start_at_task = self.options.start_at_task
@@ -127,7 +128,27 @@ class RunContext:
             layers.append(task.vars)
         layers.extend(self.top_layers(host))
         layers.append(self.magic(host, play))
+        if task is not None:
+            layers.append(self.task_paths(task))
+        if not any("ansible_host" in layer or "ansible_ssh_host" in layer for layer in layers):
+            layers.insert(0, {"ansible_host": host})  # ansible-core's connection default
         return VarScope(layers, self.templar)
+
+    def task_paths(self, task: Task) -> dict[str, Any]:
+        """`ansible_search_path` (the task's role, its file's folder, the playbook's
+        folder: where lookups look for relative files) and `role_path`/`role_name`."""
+        key = (task.pos.file, task.role.path if task.role else "")
+        found = self._task_paths.get(key)
+        if found is None:
+            search = [str(Path(task.role.path).resolve())] if task.role else []
+            for folder in (str(Path(task.pos.file).resolve().parent), self.playbook_dir):
+                if folder not in search:
+                    search.append(folder)
+            found = {"ansible_search_path": search}
+            if task.role is not None:
+                found.update(role_path=search[0], role_name=task.role.name)
+            self._task_paths[key] = found
+        return {**found, "ansible_search_path": list(found["ansible_search_path"])}
 
     def magic(self, host: str, play: PlayState | None) -> dict[str, Any]:
         """Ansible's magic variables for `host` in `play`."""

@@ -22,7 +22,7 @@ from miniplay.executor.context import RunContext
 from miniplay.executor.handlers import Handlers
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
-from miniplay.executor.loops import items_of, loop_vars
+from miniplay.executor.loops import loop_items, loop_vars
 from miniplay.model import Task
 from miniplay.parser import Inherited, parse_included_role, parse_task_file
 from miniplay.results import TaskStatus
@@ -176,8 +176,7 @@ class Flow:
         scope = self.ctx.scope(host, self.play, task)
         items: list[Any] = [None]
         if task.loop is not None:
-            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
-            items = items_of(task.loop_kind, value, task.loop.pos)
+            items = loop_items(task, self.ctx.templar, scope)
         found: list[tuple[str, dict[str, Any]]] = []
         for index, item in enumerate(items):
             extra = loop_vars(task.loop_control, item, index, items) if task.loop else {}

@@ -1,8 +1,14 @@
-"""Loop items: `loop`, `with_items`, `with_dict`, `with_list` and friends.
+"""Loop items: `loop`, and `with_<lookup>` as ansible-core 2.19 runs it.
 
-Takes: a task's loop expression, already templated. Gives: the list of items and each
-item's loop variables (`item`, `ansible_loop_var`, `index_var`, `ansible_loop`).
-Raises: `TemplateError` when the loop value is not a list (as Ansible does).
+Takes: a task with a loop, the templar and the task's variables. Gives: the list of
+items (`loop_items`) and each item's loop variables (`loop_vars`: `item`,
+`ansible_loop_var`, `index_var`, `ansible_loop`). Raises: `TemplateError` when a `loop`
+value is not a list, or when the lookup of a `with_<lookup>` fails.
+
+`with_X: terms` means `loop: "{{ query('X', *terms) }}"`: text terms are templated first
+(a text that is not a list becomes the only term), a list's entries are templated each,
+and the lookup decides what the items are (`with_items` flattens one level,
+`with_sequence` reads `start=1 end=3`, `with_nested` crosses its lists...).
 """
 
 from __future__ import annotations
@@ -11,48 +17,57 @@ from collections.abc import Mapping
 from typing import Any
 
 from miniplay.errors import Position, TemplateError
+from miniplay.model import Task
+from miniplay.plugins.lookups import LookupCall, run_lookup
+from miniplay.plugins.lookups_vars import Missing
+from miniplay.templating import Templar
 
 
-def _flatten_once(value: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for item in value:
-        if isinstance(item, list):
-            flat.extend(item)
-        else:
-            flat.append(item)
-    return flat
+def _with_terms(task: Task, templar: Templar, variables: Mapping[str, Any]) -> list[Any]:
+    assert task.loop is not None
+    raw = task.loop.value
+    if isinstance(raw, str):
+        raw = raw.strip()
+    terms = templar.render(raw, variables, task.loop.pos)
+    return terms if isinstance(terms, list) else [terms]
 
 
-def items_of(kind: str, value: Any, pos: Position) -> list[Any]:
-    """The items a loop keyword yields for `value`."""
-    if kind == "with_dict":
-        if not isinstance(value, Mapping):
-            raise TemplateError("with_dict expects a dict", pos)
-        return [{"key": k, "value": v} for k, v in value.items()]
-    if isinstance(value, str) and kind.startswith("with_"):
-        value = [value]
-    if value is None and kind.startswith("with_"):
-        return []
+def loop_items(task: Task, templar: Templar, variables: Mapping[str, Any]) -> list[Any]:
+    """The items `task`'s loop iterates, in order."""
+    assert task.loop is not None
+    pos = task.loop.pos
+    if task.loop_kind == "loop":
+        value = templar.render(task.loop.value, variables, pos)
+        return _checked_list(value, pos)
+    name = task.loop_kind.removeprefix("with_")
+    terms = _with_terms(task, templar, variables)
+    base = variables.get("playbook_dir") if "playbook_dir" in variables else None
+    call = LookupCall(str(base or "."), variables, templar, invoked_as_with=True,
+                      action=task.action)
+    try:
+        items = run_lookup(name, terms, {}, call)
+    except TemplateError as exc:
+        raise TemplateError(exc.message, exc.pos or pos, exc.hint) from None
+    for item in items:
+        if isinstance(item, Missing):
+            raise TemplateError(item.message, pos)
+    return items
+
+
+def _checked_list(value: Any, pos: Position) -> list[Any]:
     if not isinstance(value, list):
         raise TemplateError(
             f"Invalid data passed to 'loop', it requires a list, got this instead: {value!r}.",
             pos, "Hint: If you passed a list/dict of just one element, try adding wantlist=True "
                  "to your lookup invocation or use q/query instead of lookup.",
         )
-    if kind in ("with_items", "with_flattened"):
-        return _flatten_once(value)
-    if kind == "with_indexed_items":
-        return [[index, item] for index, item in enumerate(_flatten_once(value))]
-    if kind in ("loop", "with_list", "with_sequence", "with_fileglob", "with_lines"):
-        return list(value)
-    if kind == "with_together":
-        return [list(group) for group in zip(*value, strict=False)]
-    return list(value)
+    return value
 
 
 def loop_vars(control: Mapping[str, Any], item: Any, index: int,
               items: list[Any]) -> dict[str, Any]:
-    """The variables one iteration sees."""
+    """The variables one iteration sees; `extended_allitems: false` leaves
+    `ansible_loop.allitems` out (large loops), as in ansible-core."""
     loop_var = str(control.get("loop_var") or "item")
     found: dict[str, Any] = {loop_var: item, "ansible_loop_var": loop_var}
     index_var = control.get("index_var")
@@ -61,11 +76,23 @@ def loop_vars(control: Mapping[str, Any], item: Any, index: int,
         found["ansible_index_var"] = str(index_var)
     if control.get("extended"):
         length = len(items)
-        found["ansible_loop"] = {
-            "allitems": items, "index": index + 1, "index0": index,
+        extended: dict[str, Any] = {
+            "index": index + 1, "index0": index, "first": index == 0,
+            "last": index + 1 == length, "length": length,
             "revindex": length - index, "revindex0": length - index - 1,
-            "first": index == 0, "last": index == length - 1, "length": length,
-            "previtem": items[index - 1] if index > 0 else None,
-            "nextitem": items[index + 1] if index + 1 < length else None,
         }
+        if _truthy(control.get("extended_allitems", True)):
+            extended["allitems"] = items
+        # absent, not null, at either end (as ansible-core sets them)
+        if index + 1 < length:
+            extended["nextitem"] = items[index + 1]
+        if index > 0:
+            extended["previtem"] = items[index - 1]
+        found["ansible_loop"] = extended
     return found
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+    return bool(value)

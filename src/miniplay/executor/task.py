@@ -22,7 +22,7 @@ from miniplay.errors import MiniplayError
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.hoststate import PlayState
-from miniplay.executor.loops import items_of, loop_vars
+from miniplay.executor.loops import loop_items, loop_vars
 from miniplay.executor.outcome import (
     aggregate,
     delegated_to,
@@ -114,11 +114,10 @@ class TaskRunner:
     async def _loop(self, task: Task, host: str, scope: VarScope, uid: str) -> dict[str, Any]:
         assert task.loop is not None
         try:
-            value = self.ctx.templar.render(task.loop.value, scope, task.loop.pos)
-            items = items_of(task.loop_kind, value, task.loop.pos)
+            items = loop_items(task, self.ctx.templar, scope)
             control = self._loop_names(task, scope)
-        except MiniplayError as exc:
-            return failed(exc.message)
+        except MiniplayError as exc:  # ansible-core's result for this failure has no `changed`
+            return {"failed": True, "msg": exc.message}
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             extra = loop_vars(control, item, index, items)

@@ -1,11 +1,14 @@
-"""Lookups (`lookup('env', 'HOME')`, `query('items', xs)`) and the Jinja globals.
+"""Lookups (`lookup('env', 'HOME')`, `query('items', xs)`, `with_<lookup>`) and the Jinja
+globals.
 
-Takes: the lookup name, its terms and keyword options, plus the calling template's
-variables and the run's base directory. Gives: `lookup` → one value (a single result
-unwrapped, several strings joined with ","), `query`/`q` → a list, as in ansible-core.
-Every result is marked unsafe: a file, a command's output or an environment variable is
-data, never a template. Raises: `TemplateError` ("The lookup plugin 'file' failed: ...")
-unless `errors='ignore'` or `'warn'`, which give None (`[]` for query).
+Takes: the lookup name, its terms and keyword options, plus the caller's variables and
+the run's base directory. Gives: `lookup` → one value (a single result unwrapped, several
+strings joined with ","), `query`/`q` → a list, as in ansible-core 2.19; `run_lookup` →
+the list a `with_<lookup>` loop iterates. Data from outside the playbook (files, command
+output, the environment) is marked unsafe: it is data, never a template. Raises:
+`TemplateError` ("The lookup plugin 'file' failed: ...") unless `errors='ignore'` or
+`'warn'`, which give None (`[]` for query); an unknown lookup, an option the lookup does
+not take and an option miniplay does not build are refused whatever `errors` says.
 
 Lookups run on the controller, synchronously, while a template renders.
 """
@@ -13,39 +16,101 @@ Lookups run on the controller, synchronously, while a template renders.
 from __future__ import annotations
 
 import datetime
-import glob
 import os
-import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 from jinja2.runtime import Context
 
 from miniplay.errors import TemplateError
-from miniplay.plugins.filters_data import flatten
+from miniplay.plugins.lookups_base import (
+    FileRenderer,
+    LookupCall,
+    LookupFailure,
+    LookupSpec,
+    NotBuilt,
+)
+from miniplay.plugins.lookups_exec import EXEC_LOOKUPS
+from miniplay.plugins.lookups_files import FILE_LOOKUPS
+from miniplay.plugins.lookups_lists import LIST_LOOKUPS
+from miniplay.plugins.lookups_tables import TABLE_LOOKUPS
+from miniplay.plugins.lookups_vars import VAR_LOOKUPS, Missing
 from miniplay.unsafe import mark_unsafe
 
+__all__ = ["LOOKUPS", "NOT_BUILT", "LookupCall", "lookup_globals", "plain_name", "run_lookup"]
 
-class FileRenderer(Protocol):
-    """What the template lookup needs from the Templar."""
+LOOKUPS: Mapping[str, LookupSpec] = {
+    **LIST_LOOKUPS, **FILE_LOOKUPS, **TABLE_LOOKUPS, **EXEC_LOOKUPS, **VAR_LOOKUPS}
 
-    def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
-                    lstrip_blocks: bool = False) -> str: ...
+# ansible.builtin lookups miniplay refuses by name rather than run differently.
+NOT_BUILT: Mapping[str, str] = {
+    "url": "the url lookup is not built in miniplay; fetch the data with a task "
+           "(ansible.builtin.uri with register) instead",
+}
 
-
-@dataclass(frozen=True, slots=True)
-class LookupCall:
-    """One lookup invocation: where relative paths start, and the caller's variables."""
-
-    base_dir: str
-    variables: Mapping[str, Any]
-    renderer: FileRenderer
+_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 
 
-Lookup = Callable[[list[Any], LookupCall, dict[str, Any]], list[Any]]
+def plain_name(name: str) -> str:
+    """`ansible.builtin.file` → `file`; other names unchanged."""
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _close(word: str, choices: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def spec_of(name: str) -> LookupSpec:
+    """The lookup called `name`; refuses unknown and not-built lookups by name."""
+    if not isinstance(name, str):
+        raise TemplateError(f"A lookup name must be a string, not {type(name).__name__!r}.")
+    short = plain_name(name)
+    if short in NOT_BUILT:
+        raise TemplateError(f"The lookup plugin {name!r} is not built in miniplay: "
+                            f"{NOT_BUILT[short]}")
+    spec = LOOKUPS.get(short)
+    if spec is None:
+        raise TemplateError(f"The lookup plugin {name!r} was not found."
+                            + _close(short, [*LOOKUPS, *NOT_BUILT]))
+    return spec
+
+
+def _options(name: str, spec: LookupSpec, given: Mapping[str, Any]) -> dict[str, Any]:
+    for option in given:
+        if option in spec.refused:
+            raise TemplateError(f"The {name} lookup option {option!r} is not built in "
+                                f"miniplay: {spec.refused[option]}")
+        if option not in spec.options:
+            takes = ", ".join(sorted(spec.options)) or "no options"
+            raise TemplateError(f"The lookup plugin {name!r} has no option {option!r}"
+                                f"{_close(option, spec.options)}; it takes {takes} (besides "
+                                "errors and wantlist).")
+    return {**spec.options, **given}
+
+
+def run_lookup(name: str, terms: list[Any], options: Mapping[str, Any],
+               call: LookupCall) -> list[Any]:
+    """The lookup's result list; a failure becomes ansible-core's wording."""
+    spec = spec_of(name)
+    merged = _options(name, spec, options)
+    try:
+        results = spec.run(list(terms), call, merged)
+    except NotBuilt as exc:
+        raise TemplateError(f"The lookup plugin {name!r} cannot run here: {exc}") from None
+    except TemplateError as exc:
+        raise TemplateError(f"The lookup plugin {name!r} failed: {exc.message}",
+                            hint=exc.hint) from None
+    except (LookupFailure, OSError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise TemplateError(f"The lookup plugin {name!r} failed: {exc}") from None
+    return results if spec.passes_terms else list(mark_unsafe(results))
 
 
 class _ContextVariables(Mapping[str, Any]):
@@ -60,135 +125,23 @@ class _ContextVariables(Mapping[str, Any]):
             raise KeyError(key)
         return value
 
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and \
+            self._context.resolve_or_missing(key) is not jinja2.utils.missing
+
     def __iter__(self) -> Iterator[str]:
-        return iter({**dict.fromkeys(self._context.parent), **dict.fromkeys(self._context.vars)})
+        """Variable names only: Jinja's globals (lookup, range, ...) are not variables."""
+        glob = self._context.environment.globals
+        names = dict.fromkeys(key for key, value in self._context.parent.items()
+                              if key not in glob or value is not glob[key])
+        return iter({**names, **dict.fromkeys(self._context.vars)})
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
-def _find(call: LookupCall, name: str, subdir: str) -> Path | None:
-    path = Path(os.path.expanduser(name))
-    candidates = [path] if path.is_absolute() else [
-        Path(call.base_dir, subdir, path), Path(call.base_dir, path)]
-    return next((candidate for candidate in candidates if candidate.exists()), None)
-
-
-def _env(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    fallback = options.get("default", "")
-    return [os.environ.get(str(term), fallback) for term in terms]
-
-
-def _file(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results = []
-    for term in terms:
-        found = _find(call, str(term), "files")
-        if found is None or not found.is_file():
-            raise TemplateError(f"could not locate file in lookup: {term}")
-        text = found.read_text(encoding="utf-8")
-        if options.get("rstrip", True):
-            text = text.rstrip()
-        if options.get("lstrip", False):
-            text = text.lstrip()
-        results.append(text)
-    return results
-
-
-def _pipe(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results = []
-    for term in terms:
-        done = subprocess.run(str(term), shell=True, cwd=call.base_dir, capture_output=True,
-                              check=False)
-        if done.returncode != 0:
-            raise TemplateError(f"lookup_plugin.pipe({term}) returned {done.returncode}")
-        results.append(done.stdout.decode("utf-8", errors="replace").rstrip())
-    return results
-
-
-def _items(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    return flatten(terms, levels=1, skip_nulls=False)
-
-
-def _list(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    return list(terms)
-
-
-def _dict(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results: list[Any] = []
-    for term in terms:
-        if not isinstance(term, Mapping):
-            raise TemplateError(f"with_dict expects a dict, got {type(term).__name__!r}")
-        results.extend({"key": key, "value": value} for key, value in term.items())
-    return results
-
-
-def _first_found_names(terms: list[Any]) -> tuple[list[str], list[str], bool]:
-    files: list[str] = []
-    paths: list[str] = []
-    skip = False
-    for term in flatten(terms):
-        if isinstance(term, Mapping):
-            files.extend(flatten([term.get("files", [])]))
-            paths.extend(flatten([term.get("paths", [])]))
-            skip = skip or bool(term.get("skip", False))
-        else:
-            files.append(str(term))
-    return files, paths, skip
-
-
-def _first_found(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    files, paths, skip = _first_found_names(terms)
-    skip = skip or bool(options.get("skip", False))
-    for name in files:
-        for directory in paths or [""]:
-            found = _find(call, os.path.join(directory, name), "files")
-            if found is not None:
-                return [str(found.resolve())]
-    if skip:
-        return []
-    raise TemplateError("No file was found when using first_found.")
-
-
-def _template(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results = []
-    for term in terms:
-        found = _find(call, str(term), "templates")
-        if found is None:
-            raise TemplateError(f"the template file {term} could not be found for the lookup")
-        results.append(call.renderer.render_file(str(found), call.variables))
-    return results
-
-
-def _vars(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results = []
-    for term in terms:
-        if term in call.variables:
-            results.append(call.variables[term])
-        elif "default" in options:
-            results.append(options["default"])
-        else:
-            raise TemplateError(f"No variable found with this name: {term}")
-    return results
-
-
-def _fileglob(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    results: list[str] = []
-    for term in terms:
-        pattern = str(term)
-        if not os.path.isabs(pattern):
-            pattern = os.path.join(call.base_dir, "files", pattern)
-        results.extend(path for path in sorted(glob.glob(pattern)) if os.path.isfile(path))
-    return results
-
-
-LOOKUPS: Mapping[str, Lookup] = {
-    "env": _env, "file": _file, "pipe": _pipe, "items": _items, "list": _list,
-    "dict": _dict, "first_found": _first_found, "template": _template, "vars": _vars,
-    "fileglob": _fileglob,
-}
-
-
 def _simplify(results: list[Any]) -> Any:
+    """ansible-core's `lookup` result: one item unwrapped, all-text items joined."""
     if not results:
         return results
     if len(results) == 1:
@@ -206,20 +159,22 @@ class _Lookups:
     def run(self, context: Context, name: str, terms: tuple[Any, ...],
             options: dict[str, Any]) -> list[Any] | None:
         errors = options.pop("errors", "strict")
-        plugin = LOOKUPS.get(name.removeprefix("ansible.builtin."))
-        if plugin is None:
-            raise TemplateError(f"lookup plugin ({name}) not found")
-        call = LookupCall(self.base_dir, _ContextVariables(context), self.renderer)
+        base = context.get("playbook_dir")
+        call = LookupCall(str(base) if isinstance(base, str) else self.base_dir,
+                          _ContextVariables(context), self.renderer)
+        spec_of(name)  # an unknown lookup fails whatever `errors` says
         try:
-            return mark_unsafe(plugin(list(terms), call, options))  # type: ignore[no-any-return]
-        except (TemplateError, OSError, TypeError, ValueError) as exc:
-            if errors in ("ignore", "warn"):
+            results = run_lookup(name, list(terms), options, call)
+        except TemplateError as exc:
+            if errors in ("ignore", "warn") and exc.message.startswith(
+                    f"The lookup plugin {name!r} failed"):
                 return None
-            detail = exc.message if isinstance(exc, TemplateError) else str(exc)
-            raise TemplateError(f"The lookup plugin {name!r} failed: {detail}") from None
+            raise
+        return [context.environment.undefined(hint=item.message) if isinstance(item, Missing)
+                else item for item in results]
 
     @jinja2.pass_context
-    def lookup(self, context: Context, name: str, *terms: Any, **options: Any) -> Any:
+    def lookup(self, context: Context, name: str, /, *terms: Any, **options: Any) -> Any:
         wantlist = bool(options.pop("wantlist", False))
         results = self.run(context, name, terms, options)
         if results is None:
@@ -227,9 +182,11 @@ class _Lookups:
         return results if wantlist else _simplify(results)
 
     @jinja2.pass_context
-    def query(self, context: Context, name: str, *terms: Any, **options: Any) -> list[Any]:
+    def query(self, context: Context, name: str, /, *terms: Any,
+              **options: Any) -> list[Any]:
         options.pop("wantlist", None)
-        return self.run(context, name, terms, options) or []
+        results = self.run(context, name, terms, options)
+        return [] if results is None else results
 
 
 def now(utc: bool = False, fmt: str | None = None) -> Any:
