@@ -86,6 +86,9 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
     stats = {host: state.stats for host, state in ctx.states.items() if _counted(state.stats)}
     sink.emit(events.Recap(stats, now(), interrupted))
     code = 99 if interrupted else exit_code_for(stats)
+    if code == 0 and any(state.fatal_marked for state in ctx.states.values()):
+        code = 2  # hosts failed by any_errors_fatal, though rescued, fail the run
+
     return RunSummary(stats, code, interrupted)
 
 

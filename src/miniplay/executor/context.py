@@ -67,8 +67,8 @@ class RunContext:
         cached = self._active  # holds the play and batch themselves: ids could be reused
         if (cached is None or cached[0] is not play or cached[1] is not play.batch
                 or cached[2] != HostState.generation):
-            active = [h for h in (play.all_hosts or play.hosts) if self.state(h).active]
-            batch = [h for h in (play.batch or play.hosts) if self.state(h).active]
+            active = [h for h in (play.all_hosts or play.hosts) if self.state(h).listed]
+            batch = [h for h in (play.batch or play.hosts) if self.state(h).listed]
             cached = self._active = (play, play.batch, HostState.generation, active, batch)
         return list(cached[3]), list(cached[4])
 

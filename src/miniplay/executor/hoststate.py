@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from miniplay.model import Play
 from miniplay.results import HostStats
 
-_STATUS_FIELDS = frozenset({"failed", "unreachable", "ended"})
+_STATUS_FIELDS = frozenset({"failed", "unreachable", "ended", "fatal_marked"})
 
 
 @dataclass(slots=True)
@@ -39,6 +39,7 @@ class HostState:
     failed: bool = False
     unreachable: bool = False
     ended: bool = False
+    fatal_marked: bool = False  # failed by another host's any_errors_fatal (see strategy)
     counted: bool = False
 
     generation: ClassVar[int] = 0
@@ -52,6 +53,13 @@ class HostState:
     def active(self) -> bool:
         """Still taking part in the play (not failed, unreachable or ended)."""
         return not (self.failed or self.unreachable or self.ended)
+
+    @property
+    def listed(self) -> bool:
+        """Listed in `ansible_play_hosts`: active and never failed by another host's
+        `any_errors_fatal` (such a host may still run the rest of a play, once rescued,
+        but Ansible has removed it from the play's host lists and from later plays)."""
+        return self.active and not self.fatal_marked
 
 
 @dataclass(slots=True)

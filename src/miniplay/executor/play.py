@@ -86,8 +86,8 @@ class PlayRunner:
         return hosts, ordered(hosts, self.word("order"), self.model.key_pos.get("order"))
 
     def _live(self, hosts: list[str]) -> list[str]:
-        return [h for h in hosts
-                if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable)]
+        return [h for h in hosts if not (self.ctx.state(h).failed or self.ctx.state(h).unreachable
+                                         or self.ctx.state(h).fatal_marked)]
 
     async def run(self) -> None:
         pattern, hosts = self._hosts()

@@ -71,7 +71,8 @@ class Linear:
         self.max_fail = max_fail_percentage
         self.free = free
         self._uids: dict[int, str] = {}
-        self._rescuable = 0
+        self._catching = 0  # enclosing block sections that a failure leads to rescue/always
+        self._marked: set[str] = set()  # failed by another host's any_errors_fatal
         self.play = play
         self.runner = runner
         self.on_meta = on_meta
@@ -92,16 +93,12 @@ class Linear:
                 await self.run_task(node, live)
 
     async def run_block(self, block: Block, hosts: list[str]) -> None:
-        self._rescuable += bool(block.rescue)  # any_errors_fatal waits for the rescue
-        try:
-            await self.run_nodes(block.block, hosts)
-        finally:
-            self._rescuable -= bool(block.rescue)
+        await self._section(block.block, hosts, bool(block.rescue or block.always))
         failed = [h for h in hosts if self.ctx.state(h).failed]
         if block.rescue and failed:
             for host in failed:
                 self._enter_rescue(host)
-            await self.run_nodes(block.rescue, failed)
+            await self._section(block.rescue, failed, bool(block.always))
             for host in failed:
                 self.ctx.state(host).rescue_vars.clear()
         if block.always:
@@ -114,12 +111,38 @@ class Linear:
             for host in pending:
                 self.ctx.state(host).failed = True
 
+    async def _section(self, nodes: Sequence[Node], hosts: list[str], catching: bool) -> None:
+        """A block's `block:` or `rescue:` list; `catching` when a failure in it goes on
+        to a rescue or always section (`any_errors_fatal` then fails the other hosts
+        into it instead of ending the play)."""
+        self._catching += catching
+        try:
+            await self.run_nodes(nodes, hosts)
+        finally:
+            self._catching -= catching
+
     def _enter_rescue(self, host: str) -> None:
         state = self.ctx.state(host)
         state.failed = False
+        if host in self._marked:  # sent here by another host's failure: nothing to count
+            self._marked.discard(host)
+            return
         state.stats.failures -= 1
         state.stats.rescued += 1
         state.rescue_vars.update(state.last_failure)
+
+    def _fail_the_others(self, failed: list[str]) -> None:
+        """`any_errors_fatal` inside a block with rescue/always: every other host still
+        running is failed too (not counted), as ansible-core's iterator marks them, so it
+        moves on to the rescue or always section with the failed host. Such a host stays
+        out of `ansible_play_hosts` and of later plays, even once rescued."""
+        for host in self.play.batch or self.play.hosts:
+            state = self.ctx.state(host)
+            if host in failed or not state.active:
+                continue
+            state.failed = True
+            state.fatal_marked = True
+            self._marked.add(host)
 
     def _name(self, task: Task) -> str:
         name = self._plain_name(task)
@@ -192,8 +215,10 @@ class Linear:
                   if o.status in (TaskStatus.FAILED, TaskStatus.UNREACHABLE) and not o.ignored]
         if not failed:
             return
-        if not self._rescuable and self._truthy(task, task.any_errors_fatal, failed[0]):
-            raise PlayAborted(banners=0)
+        if self._truthy(task, task.any_errors_fatal, failed[0]):
+            if not self._catching:
+                raise PlayAborted(banners=0)
+            self._fail_the_others(failed)
         batch = self.play.batch or self.play.hosts
         if self.max_fail is not None and batch:
             down = sum(1 for h in batch if self.ctx.state(h).failed
@@ -223,7 +248,7 @@ class Linear:
             state.failed = True
             state.last_failure = {
                 "ansible_failed_task": {"name": self._plain_name(task), "action": task.action,
-                                        "args": dict(task.args)},
+                                        "args": mark_unsafe(dict(task.args))},
                 "ansible_failed_result": mark_unsafe(dict(outcome.result)),
             }
         elif outcome.status is TaskStatus.UNREACHABLE:
