@@ -23,6 +23,7 @@ from miniplay.executor.handlers import Handlers
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
 from miniplay.executor.loops import loop_items, loop_vars
+from miniplay.executor.outcome import aggregate, skipped
 from miniplay.model import Task
 from miniplay.parser import Inherited, parse_included_role, parse_task_file
 from miniplay.results import TaskStatus
@@ -40,6 +41,13 @@ META_SKIP_SUFFIX = {
     "end_play": ", continuing play",
     "end_host": ", continuing execution for {host}",
 }
+
+
+_HOLDS = object()  # every `when` of an include held
+
+
+def _item_label(item: Any) -> str:
+    return item if isinstance(item, str) else repr(item)
 
 
 class PlayEnded(Exception):
@@ -141,7 +149,7 @@ class Flow:
                                             task_path(task), now(), False, self.play.uid))
         groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
         for host in hosts:
-            for path, extra in self._included(task, host):
+            for path, extra in self._include_on(task, host, uid):
                 key = (path, repr(sorted(extra.items())))
                 groups.setdefault(key, ([], extra))[0].append(host)
         role = task.action == "include_role"
@@ -150,7 +158,6 @@ class Flow:
             self.ctx.sink.emit(events.Notice(f"included: {path} for {', '.join(members)}{label}"))
             for host in members:
                 self.ctx.state(host).stats.ok += 1
-                self._include_result(task, host, uid, path, extra)
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
             inherited = Inherited(vars={**task.vars, **extra})
@@ -161,34 +168,48 @@ class Flow:
                 nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
             await self.linear.run_nodes(nodes, members)
 
-    def _include_result(self, task: Task, host: str, uid: str, path: str,
-                        extra: dict[str, Any]) -> None:
-        """The per-host result ansible-core records for an include (the text output shows
-        the grouped `included:` line instead)."""
-        key = "include" if task.action == "include_tasks" else "include_role"
-        result = {key: path, "include_args": dict(task.args), "changed": False, **extra}
-        stamp = now()
-        self.ctx.sink.emit(events.HostResult(
-            host=host, task_uid=uid, task_name=task.name or task.action, action=task.action,
-            status=TaskStatus.OK, result=result, start=stamp, end=stamp))
-
-    def _included(self, task: Task, host: str) -> list[tuple[str, dict[str, Any]]]:
+    def _include_on(self, task: Task, host: str, uid: str) -> list[tuple[str, dict[str, Any]]]:
+        """What `host` includes (file or role, with its loop variables), after reporting
+        the host's result as ansible-core records it: each item included or skipped by
+        its `when`; a host that includes nothing is skipped and counted so."""
         scope = self.ctx.scope(host, self.play, task)
-        items: list[Any] = [None]
-        if task.loop is not None:
-            items = loop_items(task, self.ctx.templar, scope)
+        looped = task.loop is not None
+        items: list[Any] = loop_items(task, self.ctx.templar, scope) if looped else [None]
         found: list[tuple[str, dict[str, Any]]] = []
+        results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            extra = loop_vars(task.loop_control, item, index, items) if task.loop else {}
+            extra = loop_vars(task.loop_control, item, index, items) if looped else {}
             item_scope = scope.child(extra)
-            if not all(self.ctx.templar.condition(c.value, item_scope, c.pos) for c in task.when):
+            false = next((c.value for c in task.when if not self.ctx.templar.condition(
+                c.value, item_scope, c.pos)), _HOLDS)
+            if false is not _HOLDS:
+                results.append({**skipped(false), **extra})
+                if looped:
+                    self.ctx.sink.emit(events.ItemResult(
+                        host, uid, TaskStatus.SKIPPED, _item_label(item), results[-1]))
                 continue
             args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
             if task.action == "include_role":
                 found.append((str(args.get("name", "")), extra))
+                results.append({"include_args": args, **extra})
                 continue
-            name = str(args.get("file", args.get("_raw_params", "")))
-            found.append((self._task_file(task, name), extra))
+            written = str(args.get("file", args.get("_raw_params", "")))
+            found.append((self._task_file(task, written), extra))
+            rest = {k: v for k, v in args.items() if k not in ("file", "_raw_params")}
+            results.append({"include": written, "include_args": rest, **extra})
+        if looped:
+            result = aggregate(results)
+            if not result.get("skipped"):
+                result.pop("skipped", None)
+        else:
+            result = {**results[0], "changed": False}
+        status = TaskStatus.SKIPPED if result.get("skipped") else TaskStatus.OK
+        if status is TaskStatus.SKIPPED:
+            self.ctx.state(host).stats.skipped += 1
+        stamp = now()
+        self.ctx.sink.emit(events.HostResult(
+            host=host, task_uid=uid, task_name=task.name or task.action, action=task.action,
+            status=status, result=result, start=stamp, end=stamp, loop=looped))
         return found
 
     def _task_file(self, task: Task, name: str) -> str:

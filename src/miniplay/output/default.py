@@ -185,7 +185,7 @@ class DefaultOutput:
             self.out.write(text)
 
     def _host_result(self, event: HostResult) -> None:
-        if event.action in INCLUDES:
+        if event.action in INCLUDES and event.status is not TaskStatus.SKIPPED:
             return  # the grouped `included: FILE for h1, h2` line (a Notice) says it
         view = callback_view(event.result, event.action, event.no_log, event.loop)
         self._ensure_banner(event.task_uid)
