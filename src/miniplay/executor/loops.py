@@ -47,7 +47,7 @@ def loop_items(task: Task, templar: Templar, variables: Mapping[str, Any]) -> li
     try:
         items = run_lookup(name, terms, {}, call)
     except TemplateError as exc:
-        raise TemplateError(exc.message, exc.pos or pos, exc.hint) from None
+        raise type(exc)(exc.message, exc.pos or pos, exc.hint) from None
     for item in items:
         if isinstance(item, Missing):
             raise TemplateError(item.message, pos)

@@ -35,6 +35,7 @@ from miniplay.keywords import short_name
 from miniplay.model import Expr, Task
 from miniplay.parser_args import VARIABLE_PARAMS, is_template, merge_variable_params
 from miniplay.results import TaskStatus
+from miniplay.templating import UndefinedVariable
 from miniplay.unsafe import mark_unsafe
 from miniplay.variables import VarScope
 
@@ -116,6 +117,8 @@ class TaskRunner:
         try:
             items = loop_items(task, self.ctx.templar, scope)
             control = self._loop_names(task, scope)
+        except UndefinedVariable as exc:  # ansible-core keeps it until `when` has been seen
+            return self._unlooped(task, scope, exc)
         except MiniplayError as exc:  # ansible-core's result for this failure has no `changed`
             return {"failed": True, "msg": exc.message}
         results: list[dict[str, Any]] = []
@@ -135,6 +138,17 @@ class TaskRunner:
             results.append(result)
             await self._loop_pause(task, scope)
         return aggregate(results)
+
+    def _unlooped(self, task: Task, scope: VarScope, error: MiniplayError) -> dict[str, Any]:
+        """A loop whose items are undefined: skipped when a `when` (seen without an
+        item) is false, else failed with the undefined error, as ansible-core does."""
+        for condition in task.when:
+            try:
+                if not self.ctx.templar.condition(condition.value, scope, condition.pos):
+                    return skipped(condition.value)
+            except MiniplayError:
+                break
+        return failed(f"Task failed: {error.message}")
 
     def _loop_names(self, task: Task, scope: VarScope) -> dict[str, Any]:
         """`loop_control` with a templated `loop_var`/`index_var` rendered, as Ansible
