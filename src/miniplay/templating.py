@@ -22,9 +22,19 @@ Why this shape:
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections import ChainMap
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -98,18 +108,18 @@ class _CodeGenerator(NativeCodeGenerator):
 
 
 def _finalize(value: Any) -> Any:
-    """Template output as plain data: strings untrusted, sequences as lists; fails on
-    an undefined value anywhere inside."""
+    """Template output as plain data: strings untrusted, sequences as lists (a tuple
+    inside a list or dict too); fails on an undefined value anywhere inside."""
     if isinstance(value, str):
         return value if isinstance(value, UnsafeText) else UnsafeText(value)
     if isinstance(value, dict):
-        return {_finalize(key): _finalize(item) for key, item in value.items()}
+        return {_finalize(key): _untupled(_finalize(item)) for key, item in value.items()}
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     if isinstance(value, tuple):
         return tuple(_finalize(item) for item in value)
     if isinstance(value, (*_SEQUENCES, Iterator)):
-        return [_finalize(item) for item in value]
+        return [_untupled(_finalize(item)) for item in value]
     return value
 
 
@@ -127,9 +137,18 @@ def _text(value: Any) -> str:
     the list it becomes when finalized (as in 2.19)."""
     if value is None or value == OMIT:
         return ""
-    if type(value) is tuple:
-        return str(list(value))
+    if isinstance(value, (list, tuple, dict)):
+        return str(_untupled(value))
     return str(value)
+
+
+def _untupled(value: Any) -> Any:
+    """Tuples (here or nested) as lists, as 2.19 finalizes a value before printing it."""
+    if type(value) in (tuple, list):
+        return [_untupled(item) for item in value]
+    if type(value) is dict:
+        return {key: _untupled(item) for key, item in value.items()}
+    return value
 
 
 def _concat(values: Iterable[Any]) -> Any:
@@ -162,6 +181,10 @@ class _Environment(SandboxedEnvironment):
     code_generator_class = _CodeGenerator
     concat = staticmethod(_concat)
     escape_backslashes = True
+
+    def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call whose generator or dict-view result is a list (`d.items()[0]`)."""
+        return _as_list(super().call(__context, __obj, *args, **kwargs))
 
     @property
     def lexer(self) -> Lexer:
@@ -403,6 +426,57 @@ class Templar:
         return env
 
 
+def _as_list(value: Any) -> Any:
+    """Generators and dict views as lists, as ansible-core 2.19 hands them on."""
+    if isinstance(value, (Iterator, KeysView, ValuesView, ItemsView)):
+        return list(value)
+    return value
+
+
+_TAKE_UNDEFINED = frozenset({"default", "d", "mandatory", "ternary", "type_debug",
+                             "defined", "undefined"})
+"""Plugins that are given an undefined argument; every other one short-circuits."""
+
+
+def _first_undefined(args: tuple[Any, ...], kwargs: dict[str, Any]) -> jinja2.Undefined | None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, jinja2.Undefined):
+            return value
+    return None
+
+
+def _filter_call(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` as ansible-core 2.19 calls a filter: an undefined argument is the result
+    (`(x | upper) is undefined` holds for an undefined `x`), and a generator or dict
+    view result is a list (`(xs | select)[0]` works). Jinja's pass-context marks are
+    kept by `wraps`."""
+    if name.rsplit(".", 1)[-1] in _TAKE_UNDEFINED:
+        return function
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        undefined = _first_undefined(args, kwargs)
+        if undefined is not None:
+            return undefined
+        return _as_list(function(*args, **kwargs))
+    return call
+
+
+def _test_call(name: str, function: Any) -> Any:
+    """`function` as ansible-core 2.19 calls a test: an undefined argument fails it
+    (`x is string` on an undefined `x` is an error), except for `defined`/`undefined`."""
+    if name.rsplit(".", 1)[-1] in _TAKE_UNDEFINED:
+        return function
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        undefined = _first_undefined(args, kwargs)
+        if undefined is not None:
+            undefined._fail_with_undefined_error()
+        return function(*args, **kwargs)
+    return call
+
+
 def _install_plugins(env: jinja2.Environment) -> None:
     """Ansible's filters and tests into `env`, also under their FQCNs: every one (Jinja's
     own included) as `ansible.builtin.NAME`, Ansible's own as `ansible.legacy.NAME`."""
@@ -413,6 +487,9 @@ def _install_plugins(env: jinja2.Environment) -> None:
         qualified = {f"ansible.builtin.{name}": function for name, function in table.items()}
         qualified.update({f"ansible.legacy.{name}": function for name, function in own.items()})
         table.update(qualified)
+    env.filters.update({name: _filter_call(name, function)
+                        for name, function in env.filters.items()})
+    env.tests.update({name: _test_call(name, function) for name, function in env.tests.items()})
 
 
 def _is_single_expression(text: str) -> bool:

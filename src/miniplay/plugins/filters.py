@@ -33,9 +33,12 @@ _FALSE = frozenset({"no", "off", "false", "0"})
 
 
 def native_type_name(value: object) -> str:
-    """The Python type name Ansible shows (`type_debug`); unsafe text is `str`."""
+    """The Python type name Ansible shows (`type_debug`); unsafe text is `str`, an
+    undefined value `UndefinedMarker`."""
     if isinstance(value, UnsafeText):
         return "str"
+    if isinstance(value, jinja2.Undefined):
+        return "UndefinedMarker"
     return type(value).__name__
 
 
@@ -51,9 +54,12 @@ def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     key = str(value).lower() if isinstance(value, (str, int)) else value
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
+    try:
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+    except TypeError:  # unhashable (a dict, a list): not a boolean word
         return False
     return bool(value == 1)
 
@@ -227,6 +233,8 @@ def regex_escape(value: str, re_type: str = "python") -> str:
     """`value` with regex metacharacters escaped."""
     if re_type == "posix_basic":
         return re.sub(r"([].[^$*\\])", r"\\\1", value)
+    if re_type == "posix_extended":
+        raise TemplateError(f"Regex type ({re_type}) not yet implemented")
     if re_type != "python":
         raise TemplateError(f"Invalid regex type ({re_type})")
     return re.escape(value)

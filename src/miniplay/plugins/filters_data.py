@@ -98,9 +98,13 @@ def items2dict(value: Any, key_name: str = "key", value_name: str = "value") -> 
         raise TemplateError(f"items2dict requires a list, got {type(value)} instead.")
     try:
         return {item[key_name]: item[value_name] for item in value}
-    except (KeyError, TypeError):
-        raise TemplateError(f"items2dict requires each item to be a dict with "
-                            f"{key_name!r} and {value_name!r} keys") from None
+    except KeyError:
+        raise TemplateError(f"items2dict requires each dictionary in the list to contain "
+                            f"the keys '{key_name}' and '{value_name}', got {value} "
+                            f"instead.") from None
+    except TypeError:
+        raise TemplateError(f"items2dict requires a list of dictionaries, got {value} "
+                            f"instead.") from None
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:
@@ -159,28 +163,17 @@ def unique(items: Iterable[Any], case_sensitive: bool | None = None,
     return _unique(items)
 
 
-def extract(item: Any, container: Any, morekeys: Any = None) -> Any:
-    """`container[item]` (then `[key]` for each of `morekeys`); a missing key gives an
-    undefined value, as Jinja's item lookup does."""
+@jinja2.pass_environment
+def extract(environment: jinja2.Environment, item: Any, container: Any,
+            morekeys: Any = None) -> Any:
+    """`container[item]` (then `[key]` for each of `morekeys`), looked up as Jinja's
+    `x[key]` does: a missing key gives the environment's undefined value."""
     keys = [item] + (morekeys if isinstance(morekeys, list) else
                      ([] if morekeys is None else [morekeys]))
     value = container
     for key in keys:
-        value = _getitem(value, key)
+        value = environment.getitem(value, key)
     return value
-
-
-def _getitem(value: Any, key: Any) -> Any:
-    if isinstance(value, jinja2.Undefined):
-        return value
-    try:
-        return value[key]
-    except (KeyError, IndexError, TypeError):
-        if isinstance(key, str) and hasattr(value, key) and not key.startswith("_"):
-            return getattr(value, key)
-    kind = type(value).__name__
-    return jinja2.StrictUndefined(obj=value, name=key,
-                                  hint=f"object of type {kind!r} has no attribute {key!r}")
 
 
 def union(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
@@ -224,7 +217,7 @@ def _walk(element: Any, path: list[str], skip_missing: bool) -> list[Any]:
     return values
 
 
-def subelements(obj: Any, path: Any, skip_missing: bool = False) -> list[list[Any]]:
+def subelements(obj: Any, path: Any, skip_missing: bool = False) -> list[tuple[Any, Any]]:
     """[element, sub] pairs for each item of the list at `path` in each element."""
     if isinstance(obj, Mapping):
         elements = list(obj.values())
@@ -238,7 +231,7 @@ def subelements(obj: Any, path: Any, skip_missing: bool = False) -> list[list[An
         keys = [str(key) for key in path]
     else:
         raise TemplateError("subelements must be a list or a string")
-    return [[element, sub] for element in elements for sub in _walk(element, keys, skip_missing)]
+    return [(element, sub) for element in elements for sub in _walk(element, keys, skip_missing)]
 
 
 def data_filters() -> dict[str, Callable[..., Any]]:

@@ -1,10 +1,10 @@
 """Ansible's math, size, combinatorial and random filters (`mathstuff.py`, `rand`).
 
 Takes: numbers, lists and size texts as Jinja passes them. Gives: numbers, texts or
-new lists (combinatorial results as lists of lists, which is how they leave a template
-in ansible-core 2.19). Raises: `TemplateError` with ansible-core's wording ("log() can
-only be used on numbers", "human_to_bytes() can't interpret ..."); `Templar` adds the
-filter name and the position.
+new lists (combinatorial results as lists of tuples, as inside an ansible-core 2.19
+template; they leave a template as lists of lists). Raises: `TemplateError` with
+ansible-core's wording ("log() can only be used on numbers", "human_to_bytes() can't
+interpret ..."); `Templar` adds the filter name and the position.
 """
 
 from __future__ import annotations
@@ -127,29 +127,29 @@ def rekey_on_member(data: Any, key: Any, duplicates: str = "error") -> dict[Any,
     return result
 
 
-def zip_lists(*lists: Iterable[Any]) -> list[list[Any]]:
+def zip_lists(*lists: Iterable[Any]) -> list[tuple[Any, ...]]:
     """Lists zipped into groups (shortest wins)."""
-    return [list(group) for group in zip(*lists, strict=False)]
+    return list(zip(*lists, strict=False))
 
 
-def zip_longest(*lists: Iterable[Any], fillvalue: Any = None) -> list[list[Any]]:
+def zip_longest(*lists: Iterable[Any], fillvalue: Any = None) -> list[tuple[Any, ...]]:
     """Lists zipped, padded with `fillvalue`."""
-    return [list(group) for group in itertools.zip_longest(*lists, fillvalue=fillvalue)]
+    return list(itertools.zip_longest(*lists, fillvalue=fillvalue))
 
 
-def product(*lists: Iterable[Any], repeat: int = 1) -> list[list[Any]]:
+def product(*lists: Iterable[Any], repeat: int = 1) -> list[tuple[Any, ...]]:
     """Cartesian product of the lists."""
-    return [list(group) for group in itertools.product(*lists, repeat=repeat)]
+    return list(itertools.product(*lists, repeat=repeat))
 
 
-def permutations(items: Iterable[Any], r: int | None = None) -> list[list[Any]]:
+def permutations(items: Iterable[Any], r: int | None = None) -> list[tuple[Any, ...]]:
     """Every ordering of `r` items (all of them by default)."""
-    return [list(group) for group in itertools.permutations(items, r)]
+    return list(itertools.permutations(items, r))
 
 
-def combinations(items: Iterable[Any], r: int) -> list[list[Any]]:
+def combinations(items: Iterable[Any], r: int) -> list[tuple[Any, ...]]:
     """Every choice of `r` items, in input order."""
-    return [list(group) for group in itertools.combinations(items, r)]
+    return list(itertools.combinations(items, r))
 
 
 def random_choice(value: Any, start: Any = None, step: Any = None, seed: Any = None) -> Any:
