@@ -116,7 +116,10 @@ class ModuleFinder:
 
     def require(self, name: str, pos: Position) -> ModuleFile:
         """The module, or a positioned error naming it (run before anything runs)."""
-        found = self.find(name)
+        try:
+            found = self.find(name)
+        except ModuleError as exc:  # found but not runnable: say which task uses it
+            raise ModuleError(exc.message, exc.pos or pos, exc.hint) from None
         if found is None:
             raise ModuleError(
                 f"module {name} is not available in miniplay yet", pos,

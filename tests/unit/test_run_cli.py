@@ -283,3 +283,34 @@ def test_extra_vars_beat_set_fact(tmp_path: Path) -> None:
 """)
     done = miniplay(book, "-e", "x=extra", "-e", "n=5")
     assert done.returncode == 0, done.stdout
+
+
+OLD_STYLE_MODULE = """#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+AnsibleModule(argument_spec={}).exit_json(changed=False)
+"""
+
+
+def test_unrunnable_library_module_in_an_included_file_fails_its_task(tmp_path: Path) -> None:
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "oldmod.py").write_text(OLD_STYLE_MODULE)
+    (tmp_path / "sub.yml").write_text("- name: old style\n  oldmod:\n")
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, "- hosts: web\n  gather_facts: false\n  tasks:\n"
+                              "    - include_tasks: sub.yml\n")
+    done = miniplay(site, "-i", inventory)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert "fatal: [web01]: FAILED!" in done.stdout
+    assert "written for Ansible's module_utils" in done.stdout
+
+
+def test_unrunnable_library_module_is_refused_at_its_task(tmp_path: Path) -> None:
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "oldmod.py").write_text(OLD_STYLE_MODULE)
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, "- hosts: web\n  gather_facts: false\n  tasks:\n"
+                              "    - name: old style\n      oldmod:\n")
+    done = miniplay(site, "-i", inventory)
+    assert done.returncode == 1
+    assert "site.yml:5:7: error: module oldmod" in done.stderr

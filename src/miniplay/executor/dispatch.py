@@ -20,7 +20,7 @@ from miniplay.actions import ACTIONS, ActionCall
 from miniplay.connection import open_connection
 from miniplay.connection.base import Connection
 from miniplay.connection.become import METHODS, Become
-from miniplay.errors import HostUnreachable, MiniplayError
+from miniplay.errors import HostUnreachable, MiniplayError, ModuleError
 from miniplay.executor import jobs
 from miniplay.executor.context import RunContext
 from miniplay.executor.environment import merged_environment
@@ -159,7 +159,10 @@ class Dispatcher:
     async def _module(self, task: Task, host: str, scope: VarScope, args: dict[str, Any],
                       conn: Connection, async_seconds: int, uid: str) -> dict[str, Any]:
         # the implicit fact gathering is reported as ansible-core names it
-        module = self.finder.find("setup" if task.action == "gather_facts" else task.action)
+        try:
+            module = self.finder.find("setup" if task.action == "gather_facts" else task.action)
+        except ModuleError as exc:  # not runnable (an included task: no preflight saw it)
+            return failed(exc.message)
         if module is None:
             return failed(f"module {task.action} is not available in miniplay yet")
         check = self._check_mode(task, scope)
@@ -234,7 +237,10 @@ class _HostAccess:
         return await self._dispatcher.connection(target, scope, become)
 
     async def run_module(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
-        module = self._dispatcher.finder.find(name)
+        try:
+            module = self._dispatcher.finder.find(name)
+        except ModuleError as exc:
+            return failed(exc.message)
         if module is None:
             return failed(f"module {name} is not available in miniplay yet")
         conn = await self.connection()

@@ -191,8 +191,12 @@ class Linear:
                                             handler, self.play.uid))
         run_once = not self.free and self._truthy(task, task.run_once, hosts[0])
         targets = hosts[:1] if run_once or task.action in ONCE_PER_BATCH else hosts
-        async with asyncio.TaskGroup() as group:
-            runs = [group.create_task(self._on_host(task, host, uid, name)) for host in targets]
+        try:
+            async with asyncio.TaskGroup() as group:
+                runs = [group.create_task(self._on_host(task, host, uid, name))
+                        for host in targets]
+        except* MiniplayError as errors:  # a positioned error, not a traceback of a group
+            raise errors.exceptions[0] from None
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         outcomes = [run.result() for run in runs]
         if run_once:
