@@ -168,9 +168,28 @@ def _split_tags(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(t.strip() for v in values for t in v.split(",") if t.strip())
 
 
+def _check_hash_behaviour() -> None:
+    """`ANSIBLE_HASH_BEHAVIOUR`: `replace` (Ansible's default) is how miniplay combines
+    variables; `merge` would deep-merge dictionaries across every variable layer, which
+    miniplay does not build, so it is refused rather than ignored. Other values are
+    refused as Ansible refuses them."""
+    value = os.environ.get("ANSIBLE_HASH_BEHAVIOUR")
+    if value is None or value == "replace":
+        return
+    if value == "merge":
+        raise OptionsError("ANSIBLE_HASH_BEHAVIOUR=merge is not built in miniplay (it "
+                           "deep-merges dictionaries across variable layers; miniplay "
+                           "replaces them)",
+                           hint="unset it (replace is Ansible's default), or combine the "
+                                "dictionaries explicitly with the combine filter")
+    raise OptionsError(f"Invalid value {value!r} for config 'DEFAULT_HASH_BEHAVIOUR'. "
+                       "Valid values are: replace, merge")
+
+
 def _options(args: argparse.Namespace) -> RunOptions:
     if args.forks < 1:
         raise OptionsError("--forks must be at least 1")
+    _check_hash_behaviour()
     base = str(Path(args.playbooks[0]).parent)
     host_key = os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "true").lower()
     return RunOptions(

@@ -314,3 +314,18 @@ def test_unrunnable_library_module_is_refused_at_its_task(tmp_path: Path) -> Non
     done = miniplay(site, "-i", inventory)
     assert done.returncode == 1
     assert "site.yml:5:7: error: module oldmod" in done.stderr
+
+
+@pytest.mark.parametrize(("value", "code", "text"), [
+    ("merge", 5, "ANSIBLE_HASH_BEHAVIOUR=merge is not built in miniplay"),
+    ("Replace", 5, "Invalid value 'Replace' for config 'DEFAULT_HASH_BEHAVIOUR'"),
+    ("replace", 0, ""),
+])
+def test_hash_behaviour_merge_is_refused(tmp_path: Path, value: str, code: int,
+                                         text: str) -> None:
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, "- hosts: web\n  gather_facts: false\n  tasks:\n"
+                              "    - debug: {msg: hi}\n")
+    done = miniplay(site, "-i", inventory, env={"ANSIBLE_HASH_BEHAVIOUR": value})
+    assert done.returncode == code, done.stderr
+    assert text in done.stderr
