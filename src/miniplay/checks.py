@@ -32,6 +32,7 @@ parsed templates, loaded files) so that nothing lives in module globals.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,20 @@ from miniplay.checks_jinja import JinjaChecker, is_template
 from miniplay.checks_roles import RoleChecker
 from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
 from miniplay.loader import YamlMap, YamlSeq
+from miniplay.roles import vars_file_candidates
 from miniplay.schema import Diagnostic, SchemaSet, describe, error
 
 IMPORT_KEYS = ("import_playbook", "ansible.builtin.import_playbook",
                "ansible.legacy.import_playbook")
 SECTIONS = ("pre_tasks", "tasks", "post_tasks")
+
+
+def _vars_file(name: str, scope: Scope) -> str | None:
+    """The file a `vars_files` name means (`roles.vars_file_candidates`), or None."""
+    for candidate in vars_file_candidates(name, scope.base, scope.base):
+        if candidate.is_file():
+            return os.path.normpath(candidate)
+    return None
 
 
 class PlaybookChecker:
@@ -128,12 +138,15 @@ class PlaybookChecker:
                 continue
             if any(is_template(name) for name in names):
                 continue
-            paths = [resolve(name, scope) for name in names]
+            paths = [_vars_file(name, scope) for name in names]
             pos = entries.pos_of(index) if isinstance(entries, YamlSeq) else play.pos_of(
                 "vars_files")
             present = [p for p in paths if p is not None]
-            if not present:
-                found.append(missing("vars_files", " or ".join(names), pos, scope))
+            if not present:  # Ansible 2.19 skips it without a word: probably a mistake
+                found.append(replace(
+                    missing("vars_files", " or ".join(names), pos, scope), severity="warning",
+                    hint=f"Ansible skips a vars_files entry it cannot find; looked in "
+                         f"{scope.base}/vars/ and {scope.base}/"))
             else:
                 found += self.check_vars_content(present[0], pos)
         return found
@@ -145,6 +158,10 @@ class PlaybookChecker:
             return [problem]
         if data is None or isinstance(data, YamlMap):
             return []
+        if isinstance(data, str) and data.startswith("$ANSIBLE_VAULT"):
+            return [error("not-built", "miniplay does not read Ansible Vault files yet",
+                          getattr(data, "pos", pos), "decrypt the file, or pass its "
+                          "variables with -e @FILE")]
         return [error("schema", f"a vars file must be a mapping of variables, got "
                       f"{describe(data)}", getattr(data, "pos", pos))]
 

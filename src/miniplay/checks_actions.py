@@ -44,10 +44,11 @@ def find_action(task: YamlMap, keywords: frozenset[str],
     found: list[Diagnostic] = []
     actions: list[str] = []
     candidates = set(action_candidates(task, keywords))
+    alone = len(candidates) + sum(1 for key in EXPLICIT if key in task) == 1
     for key in task:
         if key in EXPLICIT:
             actions.append(key)
-        elif key in candidates and _misspelt(key, keywords, modules):
+        elif key in candidates and not alone and _misspelt(key, keywords, modules):
             found.append(error("unknown-keyword", f"unknown task keyword `{key}`",
                                task.key_pos.get(key), did_you_mean(key, keywords)))
         elif key in candidates:
@@ -64,6 +65,8 @@ def find_action(task: YamlMap, keywords: frozenset[str],
 
 
 def _misspelt(key: str, keywords: frozenset[str], modules: frozenset[str]) -> bool:
+    """A key close to a keyword, in a task that has another action: a misspelt keyword.
+    (The only candidate of a task is its action: `seport:` is a module, not `port`.)"""
     name = short_name(key)
     if name in modules:
         return False

@@ -21,6 +21,7 @@ from typing import Any
 from miniplay.errors import MiniplayError, Position
 from miniplay.loader import load_file
 from miniplay.paths import module_name
+from miniplay.roles import task_file_candidates
 from miniplay.schema import Diagnostic, error
 
 
@@ -79,13 +80,11 @@ class Sources:
 
 
 def resolve(name: str, scope: Scope) -> str | None:
-    """Path of the file `name` (beside `scope.file`, then the playbook dir), or None."""
-    if os.path.isabs(name):
-        return name if os.path.isfile(name) else None
-    for folder in (os.path.dirname(scope.file), str(scope.base)):
-        candidate = os.path.normpath(os.path.join(folder, name))
-        if os.path.isfile(candidate):
-            return candidate
+    """Path of the file `name` (beside `scope.file`, in its role, then in the playbook
+    dir: `roles.task_file_candidates`), or None."""
+    for candidate in task_file_candidates(name, scope.file, scope.base):
+        if candidate.is_file():
+            return os.path.normpath(candidate)
     return None
 
 

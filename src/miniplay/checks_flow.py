@@ -49,6 +49,7 @@ MAGIC = frozenset({
     "play_hosts", "playbook_dir", "omit", "role_name", "role_path", "role_names",
     "inventory_dir", "inventory_file", "vars", "environment", "miniplay_version",
 })
+ANY_NAME = "*"  # in a scope's names: its names are only known at run time
 IMPORTS = ("import_playbook", "ansible.builtin.import_playbook",
            "ansible.legacy.import_playbook")
 SKIP_KEYS = frozenset({"register", "vars", "vars_files", "roles", "block", "rescue", "always",
@@ -244,6 +245,8 @@ class FlowChecker:
             names.update({str(loop_var): origin, "ansible_loop": origin})
             if isinstance(control.get("index_var"), str):
                 names[control["index_var"]] = origin
+            if any(is_template(str(control.get(k, ""))) for k in ("loop_var", "index_var")):
+                names[ANY_NAME] = origin  # named at run time: any read may be one of them
         register = node.get("register")
         if isinstance(register, str):
             names[register] = Origin("registered", node.key_pos.get("register", node.pos))
@@ -279,7 +282,8 @@ class FlowChecker:
             return
         if state.opaque or name in use.guarded or name in local.guarded:
             return
-        if name in local.names or name in state.defined or name in MAGIC:
+        if name in local.names or ANY_NAME in local.names or name in state.defined \
+                or name in MAGIC:
             return
         if name.startswith("ansible_") or name in self.settings.extra_vars:
             return

@@ -266,15 +266,16 @@ def role_action_ref(node: YamlMap) -> tuple[RoleRef | None, bool]:
         if not isinstance(key, str) or key.rsplit(".", 1)[-1] not in ROLE_ACTIONS:
             continue
         args = node[key]
-        if not isinstance(args, YamlMap) or not isinstance(args.get("name"), str):
+        field = "name" if isinstance(args, YamlMap) and "name" in args else "role"
+        if not isinstance(args, YamlMap) or not isinstance(args.get(field), str):
             return None, True  # the module-args check reports it
-        name = str(args["name"])
+        name = str(args[field])
         if is_template(name):
             return None, False
         choices = tuple(sorted((k, str(v)) for k, v in args.items()
                                if isinstance(k, str) and k.endswith("_from")
                                and isinstance(v, str) and not is_template(v)))
-        return RoleRef(name, args.pos_of("name"), choices), True
+        return RoleRef(name, args.pos_of(field), choices), True
     return None, True
 
 

@@ -14,7 +14,6 @@ legitimate (a recursive include with a `when`) and simply not followed again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from miniplay.checks_actions import Action, find_action
 from miniplay.checks_args import check_args, unknown_option_hint
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
 from miniplay.checks_jinja import CONDITION_KEYS, JinjaChecker, is_template
+from miniplay.checks_modules import unknown_module
 from miniplay.keywords import (
     HANDLER_KEYWORDS,
     NOT_BUILT,
@@ -154,8 +154,7 @@ class TaskChecker:
         if is_template(action.module):  # the action is named per host at run time
             return self.action_templates(action, node)
         if action.module not in modules:
-            return [error("unknown-module", f"couldn't resolve module/action "
-                          f"'{action.module}'", key_pos, _module_hint(action.module, modules))]
+            return [unknown_module(action.module, key_pos, scope.file, scope.base, modules)]
         found = self.action_templates(action, node)
         if "async" in node:
             found += self.check_async(action, node)
@@ -311,15 +310,6 @@ def _loops(node: YamlMap) -> list[Diagnostic]:
     return [error("loop-and-with", f"duplicate loop in task: {loops[1]}",
                   node.key_pos.get(loops[1]), f"use one loop keyword: `loop` (or the older "
                   f"`with_*`), not both `{loops[0]}` and `{loops[1]}`")]
-
-
-def _module_hint(module: str, modules: Iterable[str]) -> str:
-    close = did_you_mean(module, modules)
-    if close:
-        return close
-    if "." in module:
-        return "collections are not supported; use a built-in module or put one in library/"
-    return f"add library/{module}.py beside the playbook, or use one of miniplay's modules"
 
 
 def _with_options_hint(diag: Diagnostic, spec: Any) -> Diagnostic:

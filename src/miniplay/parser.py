@@ -25,11 +25,12 @@ from miniplay.model import Block, Expr, Node, Play, Playbook, RoleInfo, Task
 from miniplay.parser_args import (
     explicit_action,
     is_template,
+    role_name,
     static_name,
     task_args,
     with_args_keyword,
 )
-from miniplay.roles import load_role
+from miniplay.roles import load_role, task_file_candidates
 
 IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook",
                    "ansible.legacy.import_playbook")
@@ -238,7 +239,7 @@ class Parser:
             return self.import_tasks(data, key, path, inherited, handler)
         if action == "import_role":
             args = kw.parse_args(action, plain(data[key]), data.pos_of(key))
-            return self.role_nodes(str(args.get("name", "")), data.pos_of(key),
+            return self.role_nodes(role_name(args), data.pos_of(key),
                                    inherited.extend(data), {}, _choices(args), once=False)
         return [self.task(data, action, key, inherited, handler)]
 
@@ -315,9 +316,8 @@ class Parser:
                  "write `import_tasks: FILE.yml`")
         name = static_name(name, self._static_vars(inherited.extend(data)), "import_tasks",
                            data.pos_of(key))
-        target = self._relative(path, name)
-        if not Path(target).is_file():
-            target = self._relative(self.root, name)
+        candidates = task_file_candidates(name, path, Path(self.root).parent)
+        target = str(next((c for c in candidates if c.is_file()), candidates[0]))
         tasks = self._load(target, data.pos_of(key))
         self.stack.append(str(Path(target).resolve()))
         nodes = self.nodes(tasks, target, inherited.extend(data), handler)

@@ -147,6 +147,11 @@ def merge_variable_params(args: Mapping[str, Any], action: str,
                             "mapping of options")
     return {**value, **rest}
 
+def role_name(args: Mapping[str, Any]) -> str:
+    """The role an `include_role`/`import_role` names: `name`, or its alias `role`."""
+    return str(args.get("name", args.get("role", "")))
+
+
 def static_name(text: str, variables: Mapping[str, Any], what: str,
                 pos: Position | None) -> str:
     """An import's file name with its template rendered from what is known before the

@@ -48,6 +48,9 @@ def search_paths(playbook_dir: str) -> list[Path]:
 
 def find_role(name: str, playbook_dir: str, pos: Position | None) -> Path:
     """The folder of role `name`."""
+    if not name.strip():
+        raise PlaybookError("a role reference names no role", pos,
+                            "give the role's name (`name: ROLE` or `role: ROLE`)")
     candidates = [base / name for base in search_paths(playbook_dir)]
     if "/" in name or name.startswith("."):
         candidates.insert(0, Path(playbook_dir) / name)
@@ -101,3 +104,45 @@ def load_role(name: str, playbook_dir: str, pos: Position | None,
         dependencies=tuple(deps or ()),
         dependency_list=deps,
     )
+
+
+def role_root_of(file: str | os.PathLike[str]) -> Path | None:
+    """The role folder a role's task or handler file sits in (``ROLE/tasks/x.yml``,
+    ``ROLE/handlers/main.yml``, ``ROLE/tasks/sub/y.yml``), or None outside a role."""
+    for parent in list(Path(file).parents)[:3]:
+        if parent.name in ("tasks", "handlers") and (parent.parent / "tasks").is_dir():
+            return parent.parent
+    return None
+
+
+def task_file_candidates(name: str, including: str | os.PathLike[str],
+                         playbook_dir: str | os.PathLike[str]) -> list[Path]:
+    """Where `include_tasks`/`import_tasks` look for `name`, in Ansible's order: beside
+    the including file; in a role, the role's `tasks/` and then the role folder (so a
+    handler's `include_tasks: restart.yml` finds ``ROLE/tasks/restart.yml`` and
+    ``tasks/restart.yml`` works from anywhere in the role); then the playbook's folder."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return [path]
+    found = [Path(including).parent / path]
+    role = role_root_of(including)
+    if role is not None:
+        found += [role / "tasks" / path, role / path]
+    found.append(Path(playbook_dir) / path)
+    return found
+
+
+def vars_file_candidates(name: str, play_dir: str | os.PathLike[str],
+                         playbook_dir: str | os.PathLike[str]) -> list[Path]:
+    """Where a play's `vars_files` entry is looked for, in Ansible's order: the play's
+    folder's `vars/` then the folder itself, then the same in the first playbook's folder
+    (`vars/` skipped when the name already starts with it)."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return [path]
+    found: list[Path] = []
+    for folder in dict.fromkeys((Path(play_dir), Path(playbook_dir))):
+        if path.parts[:1] != ("vars",):
+            found.append(folder / "vars" / path)
+        found.append(folder / path)
+    return found

@@ -169,3 +169,39 @@ def test_cli_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "couldn't resolve module/action 'comand'" in capsys.readouterr().out
     assert cli.main(["validate", "--format", "json", str(INVALID / "poll_negative.yml")]) == 4
     assert json.loads(capsys.readouterr().out)[0]["rule"] == "schema"
+
+
+def test_missing_vars_file_is_a_warning(tmp_path: Path) -> None:
+    # ansible-core 2.19 skips a vars_files entry it cannot find, without a word
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  vars_files: [nothere.yml]\n  tasks:\n    - ping:\n")
+    (diag,) = validate_file(path)
+    assert (diag.rule, diag.severity, diag.pos and diag.pos.line) == (
+        "missing-file", "warning", 2)
+
+
+def test_bare_vars_file_name_is_found_in_vars_folder(tmp_path: Path) -> None:
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "only.yml").write_text("x: 1\n")
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  vars_files: [only.yml]\n  tasks:\n    - ping:\n")
+    assert validate_file(path) == []
+
+
+def test_play_user_is_the_not_built_remote_user(tmp_path: Path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  user: root\n  tasks:\n    - ping:\n")
+    (diag,) = validate_file(path)
+    assert (diag.rule, diag.severity) == ("not-built", "error")
+    assert "`user` (an alias of `remote_user`)" in diag.message
+
+
+def test_ansible_module_not_built_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  tasks:\n    - dnf:\n        name: vim\n"
+                    "    - seport:\n        ports: 22\n")
+    diags = validate_file(path)
+    assert [(d.rule, d.pos and d.pos.line) for d in diags] == [
+        ("not-built", 3), ("unknown-module", 5)]
+    assert "Ansible module `dnf`" in diags[0].message
+    assert "seport" in diags[1].message

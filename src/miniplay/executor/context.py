@@ -123,6 +123,7 @@ class RunContext:
         layers: list[Mapping[str, Any]] = [role.defaults for role in roles]
         layers += self.base_layers(host)
         layers.extend(play.play_vars)
+        layers.extend(play.host_files.get(host, ()))
         layers += [role.vars for role in roles]
         if task is not None:
             layers.append(task.vars)

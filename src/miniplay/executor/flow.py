@@ -26,7 +26,9 @@ from miniplay.executor.loops import loop_items, loop_vars
 from miniplay.executor.outcome import aggregate, skipped
 from miniplay.model import Task
 from miniplay.parser import Inherited, parse_included_role, parse_task_file
+from miniplay.parser_args import role_name
 from miniplay.results import TaskStatus
+from miniplay.roles import task_file_candidates
 
 if TYPE_CHECKING:
     from miniplay.executor.strategy import Linear
@@ -144,7 +146,9 @@ class Flow:
         uid = str(uuid.uuid4())
         name = task.display_name
         if not task.name and task.action == "include_role":
-            name = f"include_role : {task.args.get('name', '')}"
+            name = f"include_role : {role_name(task.args)}"
+        elif task.role is not None:  # a role's include shows and runs as the role's
+            name = f"{task.role.name} : {name}"
         self.ctx.sink.emit(events.TaskStart(name, uid, task.action,
                                             task_path(task), now(), False, self.play.uid))
         groups: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
@@ -160,7 +164,7 @@ class Flow:
                 self.ctx.state(host).stats.ok += 1
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
-            inherited = Inherited(vars={**task.vars, **extra})
+            inherited = Inherited(vars={**task.vars, **extra}, role=task.role)
             if role:
                 nodes = parse_included_role(path, self.ctx.playbook.path, inherited,
                                             dict(task.args), task.action_pos)
@@ -190,7 +194,7 @@ class Flow:
                 continue
             args = self.ctx.templar.render(dict(task.args), item_scope, task.action_pos)
             if task.action == "include_role":
-                found.append((str(args.get("name", "")), extra))
+                found.append((role_name(args), extra))
                 results.append({"include_args": args, **extra})
                 continue
             written = str(args.get("file", args.get("_raw_params", "")))
@@ -213,11 +217,11 @@ class Flow:
         return found
 
     def _task_file(self, task: Task, name: str) -> str:
-        path = Path(name)
-        if path.is_absolute():
-            return str(path)
-        for base in (Path(task.pos.file).parent, Path(self.ctx.playbook_dir)):
-            if (base / path).is_file():
-                return str((base / path).resolve())
+        candidates = task_file_candidates(name, task.pos.file, self.ctx.playbook_dir)
+        if Path(name).is_absolute():
+            return str(candidates[0])
+        for candidate in candidates:
+            if candidate.is_file():
+                return str(candidate.resolve())
         raise PlaybookError(f"could not find or access '{name}'", task.action_pos,
                             "include_tasks paths are relative to the including file")

@@ -72,4 +72,5 @@ class PlayState:
     batch: list[str] = field(default_factory=list)
     all_hosts: list[str] = field(default_factory=list)  # the pattern's, failed ones too
     play_vars: list[dict[str, Any]] = field(default_factory=list)
+    host_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # vars_files
     ended: bool = False

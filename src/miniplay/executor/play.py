@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from miniplay import events
-from miniplay.errors import PlaybookError, UsageError
+from miniplay.errors import PlaybookError, TemplateError
 from miniplay.executor.batches import ORDERS, batches, ordered
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
@@ -30,6 +30,7 @@ from miniplay.executor.task import TaskRunner
 from miniplay.loader import load_file, plain
 from miniplay.model import Expr, Play, Task
 from miniplay.parser_args import is_template
+from miniplay.roles import vars_file_candidates
 from miniplay.runner import ModuleFinder
 from miniplay.variables import VarScope
 
@@ -123,7 +124,8 @@ class PlayRunner:
         aborted = False
         try:
             state.play_vars = [dict(self.model.vars)]  # vars_files names may use play vars
-            state.play_vars += self._vars_files(state, batch[0])
+            for host in batch:  # each host finds its own files, as in Ansible
+                self._vars_files(state, host)
             aborted = await self._sections(state, batch)
         finally:
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
@@ -178,23 +180,39 @@ class PlayRunner:
             return True
         return bool(self.ctx.templar.render(expr.value, self.ctx.scope(host, state), expr.pos))
 
-    def _vars_files(self, state: PlayState, host: str) -> list[dict[str, Any]]:
-        layers: list[dict[str, Any]] = []
+    def _vars_files(self, state: PlayState, host: str) -> None:
+        """`host`'s `vars_files` layers, each entry's names rendered with what the host
+        sees (earlier files included) and the first existing one loaded. As in Ansible
+        2.19, an entry none of whose files exists is skipped, and so is one whose name
+        uses an undefined variable (with a warning)."""
+        layers = state.host_files[host] = []
         for entry in self.model.vars_files:
-            scope = self.ctx.scope(host, state)
-            names = self.ctx.templar.render(entry.value, scope, entry.pos)
-            layers.append(self._first_vars_file(names, entry))
-        return layers
+            names = entry.value if isinstance(entry.value, list) else [entry.value]
+            try:
+                found = self._first_vars_file(names, entry, self.ctx.scope(host, state))
+            except TemplateError as exc:
+                if "undefined" not in exc.message:
+                    raise
+                self.ctx.sink.emit(events.Warning(
+                    f"skipping vars_files item due to an undefined variable: {exc.message}"))
+                continue
+            if found is None:
+                self.ctx.sink.emit(events.Warning(
+                    f"vars_files: skipped {', '.join(map(str, names))} for {host}: no such "
+                    "file (Ansible skips it too)"))
+                continue
+            layers.append(found)
 
-    def _first_vars_file(self, names: Any, entry: Expr) -> dict[str, Any]:
-        candidates = names if isinstance(names, list) else [names]
-        for name in candidates:
-            path = Path(str(name))
-            path = path if path.is_absolute() else Path(self.ctx.playbook_dir) / path
-            if path.is_file():
-                data = plain(load_file(path).data)
-                if data is not None and not isinstance(data, dict):
-                    raise PlaybookError(f"{path} must hold a mapping of variables", entry.pos)
-                return data or {}
-        raise UsageError(f"vars_files: could not find {', '.join(map(str, candidates))}",
-                         entry.pos, "paths are relative to the playbook's directory")
+    def _first_vars_file(self, names: list[Any], entry: Expr,
+                         scope: VarScope) -> dict[str, Any] | None:
+        play_dir = Path(self.model.pos.file).parent
+        for written in names:
+            name = self.ctx.templar.render(written, scope, entry.pos)
+            for path in vars_file_candidates(str(name), play_dir, self.ctx.playbook_dir):
+                if path.is_file():
+                    data = plain(load_file(path).data)
+                    if data is not None and not isinstance(data, dict):
+                        raise PlaybookError(f"{path} must hold a mapping of variables",
+                                            entry.pos)
+                    return data or {}
+        return None
