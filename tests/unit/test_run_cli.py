@@ -329,3 +329,35 @@ def test_hash_behaviour_merge_is_refused(tmp_path: Path, value: str, code: int,
     done = miniplay(site, "-i", inventory, env={"ANSIBLE_HASH_BEHAVIOUR": value})
     assert done.returncode == code, done.stderr
     assert text in done.stderr
+
+
+TEMPLATED_TAGS = """- hosts: web
+  gather_facts: false
+  vars:
+    mytag: fromvar
+  tags: ["{{ mytag }}_play"]
+  tasks:
+    - name: t1
+      debug: {msg: x}
+      tags: ["{{ mytag }}", plain]
+    - block:
+        - name: t2
+          debug: {msg: y}
+      tags: "{{ mytag }}_block"
+"""
+
+
+def test_list_tasks_renders_task_tags_with_play_vars(tmp_path: Path) -> None:
+    """As ansible-playbook 2.19 prints it: task tags rendered, the play's as written."""
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, TEMPLATED_TAGS)
+    done = miniplay(site, "-i", inventory, "--list-tasks", "--list-tags")
+    assert done.returncode == 0, done.stderr
+    assert "TAGS: [{{ mytag }}_play]\n" in done.stdout
+    assert "t1\tTAGS: [fromvar, fromvar_play, plain, {{ mytag }}_play]" in done.stdout
+    assert "t2\tTAGS: [fromvar_block, fromvar_play, {{ mytag }}_play]" in done.stdout
+    assert ("TASK TAGS: [fromvar, fromvar_block, fromvar_play, plain, {{ mytag }}_play]"
+            in done.stdout)
+    selected = miniplay(site, "-i", inventory, "--list-tasks", "--tags", "fromvar_block")
+    assert "t2\t" in selected.stdout
+    assert "t1\t" not in selected.stdout

@@ -25,11 +25,12 @@ from miniplay.executor.context import RunContext
 from miniplay.executor.hoststate import HostState, PlayState
 from miniplay.executor.jobs import now
 from miniplay.executor.outcome import delegated_to
-from miniplay.executor.tags import selected
+from miniplay.executor.tags import rendered, selected
 from miniplay.executor.task import Outcome, TaskRunner
 from miniplay.model import Block, Node, Task
 from miniplay.results import TaskStatus
 from miniplay.unsafe import mark_unsafe
+from miniplay.variables import VarScope
 
 
 class PlayAborted(Exception):
@@ -167,6 +168,12 @@ class Linear:
             return False
         return True
 
+    def _tags(self, task: Task) -> frozenset[str]:
+        """The task's tags, templated ones rendered with the play's variables and the
+        extra vars (not a host's: Ansible selects tasks for the whole play)."""
+        scope = VarScope([*self.play.play_vars, self.ctx.options.extra_vars], self.ctx.templar)
+        return rendered(task.tags, lambda tag: self.ctx.templar.render(tag, scope))
+
     def _truthy(self, task: Task, expr: Any, host: str) -> bool:
         if expr is None:
             return False
@@ -174,7 +181,7 @@ class Linear:
         return bool(self.ctx.templar.render(expr.value, scope, expr.pos))
 
     async def run_task(self, task: Task, hosts: list[str], handler: bool = False) -> None:
-        if not handler and (not selected(task.tags, self.ctx.options)
+        if not handler and (not selected(self._tags(task), self.ctx.options)
                             or self._waiting_for_start(task)):
             return
         if task.action == "meta":

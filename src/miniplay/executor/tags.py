@@ -11,9 +11,28 @@ Ansible's rules: `all` (the default) runs everything except `never`; `tagged` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from miniplay.options import RunOptions
+
+_MARKERS = ("{{", "{%")
+
+
+def rendered(tags: frozenset[str], render: Callable[[str], Any]) -> frozenset[str]:
+    """`tags` with templated ones rendered by `render` (Ansible renders tags with the
+    play's variables before it selects tasks); a tag that renders to a list gives each
+    of its items."""
+    if not any(marker in tag for tag in tags for marker in _MARKERS):
+        return tags
+    found: set[str] = set()
+    for tag in tags:
+        if not any(marker in tag for marker in _MARKERS):
+            found.add(tag)
+            continue
+        value = render(tag)
+        found.update(str(v) for v in value) if isinstance(value, list) else found.add(str(value))
+    return frozenset(found)
 
 
 def _matches(task_tags: frozenset[str], wanted: Iterable[str]) -> bool:
