@@ -1,9 +1,10 @@
 """Loop items: `loop`, and `with_<lookup>` as ansible-core 2.19 runs it.
 
 Takes: a task with a loop, the templar and the task's variables. Gives: the list of
-items (`loop_items`) and each item's loop variables (`loop_vars`: `item`,
-`ansible_loop_var`, `index_var`, `ansible_loop`). Raises: `TemplateError` when a `loop`
-value is not a list, or when the lookup of a `with_<lookup>` fails.
+items (`loop_items`), each item's loop variables (`loop_vars`: `item`,
+`ansible_loop_var`, `index_var`, `ansible_loop`) and `break_when`'s conditions.
+Raises: `TemplateError` when a `loop` value is not a list, or when the lookup of a
+`with_<lookup>` fails.
 
 `with_X: terms` means `loop: "{{ query('X', *terms) }}"`: text terms are templated first
 (a text that is not a list becomes the only term), a list's entries are templated each,
@@ -90,6 +91,14 @@ def loop_vars(control: Mapping[str, Any], item: Any, index: int,
             extended["previtem"] = items[index - 1]
         found["ansible_loop"] = extended
     return found
+
+
+def break_conditions(control: Mapping[str, Any]) -> list[Any]:
+    """`loop_control.break_when` as a list of conditions (one text is one condition)."""
+    conditions = control.get("break_when")
+    if conditions is None:
+        return []
+    return list(conditions) if isinstance(conditions, list) else [conditions]
 
 
 def _truthy(value: Any) -> bool:

@@ -22,7 +22,7 @@ from miniplay.errors import MiniplayError
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.hoststate import PlayState
-from miniplay.executor.loops import loop_items, loop_vars
+from miniplay.executor.loops import break_conditions, loop_items, loop_vars
 from miniplay.executor.outcome import (
     aggregate,
     delegated_to,
@@ -136,8 +136,23 @@ class TaskRunner:
                 verbose_always=bool(result.get("_ansible_verbose_always")),
                 no_log=bool(result.get("_ansible_no_log"))))
             results.append(result)
+            try:
+                if self._breaks(task, item_scope, result):
+                    break
+            except MiniplayError as exc:
+                return {"failed": True, "msg": exc.message}
             await self._loop_pause(task, scope)
         return aggregate(results)
+
+    def _breaks(self, task: Task, item_scope: VarScope, result: dict[str, Any]) -> bool:
+        """`loop_control.break_when`: every condition holds after this item, its result
+        already under the task's `register` name (as ansible-core checks it)."""
+        conditions = break_conditions(task.loop_control)
+        if not conditions:
+            return False
+        scope = item_scope.child({task.register: result}) if task.register else item_scope
+        where = task.where("loop_control")
+        return all(self.ctx.templar.condition(c, scope, where) for c in conditions)
 
     def _unlooped(self, task: Task, scope: VarScope, error: MiniplayError) -> dict[str, Any]:
         """A loop whose items are undefined: skipped when a `when` (seen without an

@@ -7,8 +7,8 @@ strings joined with ","), `query`/`q` → a list, as in ansible-core 2.19; `run_
 the list a `with_<lookup>` loop iterates. Data from outside the playbook (files, command
 output, the environment) is marked unsafe: it is data, never a template. Raises:
 `TemplateError` ("The lookup plugin 'file' failed: ...") unless `errors='ignore'` or
-`'warn'`, which give None (`[]` for query); an unknown lookup, an option the lookup does
-not take and an option miniplay does not build are refused whatever `errors` says.
+`'warn'`, which give None (`[]` for query); an unknown lookup and an option miniplay
+does not build are refused whatever `errors` says.
 
 Lookups run on the controller, synchronously, while a template renders.
 """
@@ -84,16 +84,16 @@ def spec_of(name: str) -> LookupSpec:
 
 
 def _options(name: str, spec: LookupSpec, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The lookup's options: defaults, then what the call gives. An option ansible-core
+    defines but miniplay does not build is refused by name; a name the lookup does not
+    define at all is dropped, as ansible-core drops it (it means nothing there either;
+    its lookup-option-name target passes `name=` to the vars lookup)."""
     for option in given:
         if option in spec.refused:
             raise TemplateError(f"The {name} lookup option {option!r} is not built in "
                                 f"miniplay: {spec.refused[option]}")
-        if option not in spec.options:
-            takes = ", ".join(sorted(spec.options)) or "no options"
-            raise TemplateError(f"The lookup plugin {name!r} has no option {option!r}"
-                                f"{_close(option, spec.options)}; it takes {takes} (besides "
-                                "errors and wantlist).")
-    return {**spec.options, **given}
+    return {**spec.options, **{key: value for key, value in given.items()
+                               if key in spec.options}}
 
 
 def run_lookup(name: str, terms: list[Any], options: Mapping[str, Any],
