@@ -22,11 +22,9 @@ Why this shape:
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections import ChainMap
 from collections.abc import (
-    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -51,8 +49,10 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from miniplay.errors import Position, TemplateError
-from miniplay.plugins import lookup_globals, plugin_filters, plugin_tests
+from miniplay.plugins import lookup_globals
 from miniplay.plugins.filters import native_type_name
+from miniplay.templating_calls import as_list, install_plugins
+from miniplay.templating_files import file_options, pad_newlines, split_header
 from miniplay.unsafe import UnsafeText
 
 OMIT = "__omit_place_holder__" + secrets.token_hex(20)
@@ -184,7 +184,7 @@ class _Environment(SandboxedEnvironment):
 
     def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """A call whose generator or dict-view result is a list (`d.items()[0]`)."""
-        return _as_list(super().call(__context, __obj, *args, **kwargs))
+        return as_list(super().call(__context, __obj, *args, **kwargs))
 
     @property
     def lexer(self) -> Lexer:
@@ -253,12 +253,12 @@ class Templar:
         loader = jinja2.FileSystemLoader(list(searchpath)) if searchpath else None
         self._env = _Environment(undefined=_Undefined, trim_blocks=True, autoescape=False,
                                  loader=loader, finalize=_checked)
-        _install_plugins(self._env)
+        install_plugins(self._env)
         self._env.globals.update(lookup_globals(self, lookup_base_dir))
         self._env.globals.update(range=range, omit=OMIT)
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, jinja2.Template] = {}
-        self._file_envs: dict[tuple[bool, bool], _Environment] = {}
+        self._file_envs: dict[Any, _Environment] = {}
 
     def is_template(self, value: Any) -> bool:
         """True for trusted text holding a Jinja marker."""
@@ -324,24 +324,44 @@ class Templar:
                  "for lists, `x is not none`")
 
     def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
-                    lstrip_blocks: bool = False) -> str:
-        """The text of the template file at `path` (for the template module)."""
+                    lstrip_blocks: bool = False, overrides: Mapping[str, Any] | None = None,
+                    searchpath: Sequence[str] = (), native: bool = False) -> Any:
+        """The text of the template file at `path` (for the template module and lookup);
+        with `native` (the template lookup), a one-expression file gives its value and
+        an empty one None, as ansible-core's template lookup does.
+
+        `overrides` are the caller's Jinja options (delimiters, `newline_sequence`...);
+        a `#jinja2:` first line overrides them in turn. `searchpath` is where
+        `{% include %}` looks. Trailing newlines are those of the file, as in Ansible."""
         try:
             source = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TemplateError(f"Could not read template {path!r}: {exc}") from None
-        env = self._file_env(trim_blocks, lstrip_blocks)
         pos = Position(path, 1, 1)
+        try:
+            body, header = split_header(source)
+            options = file_options({"trim_blocks": trim_blocks, "lstrip_blocks": lstrip_blocks,
+                                    **(overrides or {})}, header)
+        except TemplateError as exc:
+            raise TemplateError(exc.message, pos, exc.hint) from None
+        env = self._file_env(options, tuple(searchpath))
+        pos = Position(path, 2, 1) if body is not source else pos
         template: jinja2.Template | None = None
         try:
-            template = env.from_string(source)
+            template = env.from_string(body)
             output = template.root_render_func(self._context(template, variables))
-            return "".join(_text(part) for part in output)
+            if native:
+                value = _finalize(_concat(output))
+                if not isinstance(value, str):
+                    return value
+                return pad_newlines(source, value, options["newline_sequence"])
+            text = "".join(_text(part) for part in output)
         except TemplateError as exc:
             at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
             raise type(exc)(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
             raise self._error(exc, pos, template, line_from_exc=True) from None
+        return pad_newlines(source, text, options["newline_sequence"])
 
     def check_syntax(self, text: str, expression: bool = False) -> TemplateSyntaxProblem | None:
         """The first syntax problem in `text`, or None; compiles, never renders."""
@@ -413,83 +433,19 @@ class Templar:
         kind = UndefinedVariable if isinstance(exc, jinja2.UndefinedError) else TemplateError
         return kind(message, _at(pos, lineno), hint)
 
-    def _file_env(self, trim_blocks: bool, lstrip_blocks: bool) -> _Environment:
-        key = (trim_blocks, lstrip_blocks)
+    def _file_env(self, options: Mapping[str, Any], searchpath: tuple[str, ...]) -> _Environment:
+        key = (tuple(sorted(options.items())), searchpath)
         env = self._file_envs.get(key)
         if env is None:
-            overlay = self._env.overlay(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks,
-                                        keep_trailing_newline=True)
+            settings: dict[str, Any] = dict(options)
+            if searchpath:
+                settings["loader"] = jinja2.FileSystemLoader(list(searchpath))
+            overlay = self._env.overlay(**settings)
             assert isinstance(overlay, _Environment)
             env = overlay
             env.escape_backslashes = False
             self._file_envs[key] = env
         return env
-
-
-def _as_list(value: Any) -> Any:
-    """Generators and dict views as lists, as ansible-core 2.19 hands them on."""
-    if isinstance(value, (Iterator, KeysView, ValuesView, ItemsView)):
-        return list(value)
-    return value
-
-
-_TAKE_UNDEFINED = frozenset({"default", "d", "mandatory", "ternary", "type_debug",
-                             "defined", "undefined"})
-"""Plugins that are given an undefined argument; every other one short-circuits."""
-
-
-def _first_undefined(args: tuple[Any, ...], kwargs: dict[str, Any]) -> jinja2.Undefined | None:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, jinja2.Undefined):
-            return value
-    return None
-
-
-def _filter_call(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` as ansible-core 2.19 calls a filter: an undefined argument is the result
-    (`(x | upper) is undefined` holds for an undefined `x`), and a generator or dict
-    view result is a list (`(xs | select)[0]` works). Jinja's pass-context marks are
-    kept by `wraps`."""
-    if name.rsplit(".", 1)[-1] in _TAKE_UNDEFINED:
-        return function
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        undefined = _first_undefined(args, kwargs)
-        if undefined is not None:
-            return undefined
-        return _as_list(function(*args, **kwargs))
-    return call
-
-
-def _test_call(name: str, function: Any) -> Any:
-    """`function` as ansible-core 2.19 calls a test: an undefined argument fails it
-    (`x is string` on an undefined `x` is an error), except for `defined`/`undefined`."""
-    if name.rsplit(".", 1)[-1] in _TAKE_UNDEFINED:
-        return function
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        undefined = _first_undefined(args, kwargs)
-        if undefined is not None:
-            undefined._fail_with_undefined_error()
-        return function(*args, **kwargs)
-    return call
-
-
-def _install_plugins(env: jinja2.Environment) -> None:
-    """Ansible's filters and tests into `env`, also under their FQCNs: every one (Jinja's
-    own included) as `ansible.builtin.NAME`, Ansible's own as `ansible.legacy.NAME`."""
-    filters, tests = plugin_filters(), plugin_tests()
-    env.filters.update(filters)
-    env.tests.update(tests)
-    for table, own in ((env.filters, filters), (env.tests, tests)):
-        qualified = {f"ansible.builtin.{name}": function for name, function in table.items()}
-        qualified.update({f"ansible.legacy.{name}": function for name, function in own.items()})
-        table.update(qualified)
-    env.filters.update({name: _filter_call(name, function)
-                        for name, function in env.filters.items()})
-    env.tests.update({name: _test_call(name, function) for name, function in env.tests.items()})
 
 
 def _is_single_expression(text: str) -> bool:
