@@ -27,6 +27,9 @@ def base(tmp_path: Path) -> Path:
     (tmp_path / "b.txt").write_text("beside\n")
     (tmp_path / "templates" / "t.j2").write_text("n={{ n }}\n")
     (tmp_path / "templates" / "native.j2").write_text("{{ [n, 2] }}\n")
+    (tmp_path / "templates" / "square.j2").write_text("[# c #]n=[% n %] {% include 'inc.j2' %}")
+    (tmp_path / "templates" / "inc.j2").write_text("included [% ansible_managed %]")
+    (tmp_path / "templates" / "empty.j2").write_text("{# nothing #}")
     (tmp_path / "files" / "conf.ini").write_text("[s]\nKey = v1\nother = %(key)s-x\n")
     (tmp_path / "files" / "people.csv").write_text("Smith,Jane,30\nDoe,John,40\n")
     return tmp_path
@@ -66,6 +69,10 @@ class TestLookupResults:
             ("{{ lookup('template', 't.j2') }}", "n=4\n"),
             ("{{ lookup('template', 'native.j2') }}", [4, 2]),
             ("{{ lookup('template', 't.j2', template_vars={'n': 5}) }}", "n=5\n"),
+            ("{{ lookup('template', 'square.j2', variable_start_string='[%', "
+             "variable_end_string='%]', comment_start_string='[#', comment_end_string='#]') }}",
+             "n=4 included Ansible managed"),
+            ("{{ lookup('template', 'empty.j2') }}", None),
             ("{{ lookup('first_found', ['none.txt', 'b.txt']) | basename }}", "b.txt"),
             ("{{ lookup('first_found', {'files': ['a.txt'], 'paths': ['files']}) | basename }}",
              "a.txt"),
@@ -177,8 +184,6 @@ class TestLookupErrors:
             ("{{ lookup('config', 'DEFAULT_BECOME_USER') }}", "not known to miniplay"),
             ("{{ lookup('password', '/dev/null encrypt=sha512_crypt') }}",
              "encrypt=sha512_crypt is not built"),
-            ("{{ lookup('template', 't.j2', variable_start_string='[[') }}",
-             "variable_start_string is not built"),
             ("{{ lookup('subelements', [], 'l', skip_missing=true) }}",
              "'skip_missing' is not built"),
         ],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import decimal
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +35,8 @@ class FileRenderer(Protocol):
     def render(self, value: Any, variables: Mapping[str, Any], pos: Any = None) -> Any: ...
 
     def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
-                    lstrip_blocks: bool = False) -> str: ...
+                    lstrip_blocks: bool = False, overrides: Mapping[str, Any] | None = None,
+                    searchpath: Sequence[str] = (), native: bool = False) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)

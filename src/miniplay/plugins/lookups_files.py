@@ -154,27 +154,29 @@ def _template_vars(term: str, path: str) -> dict[str, Any]:
 
 _TEMPLATE_DEFAULTS = {"variable_start_string": "{{", "variable_end_string": "}}",
                       "comment_start_string": "{#", "comment_end_string": "#}"}
+ANSIBLE_MANAGED = "Ansible managed"  # ansible-core's DEFAULT_MANAGED_STR
 
 
 def _template(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    for name, default in _TEMPLATE_DEFAULTS.items():
-        if options[name] != default:
-            raise NotBuilt(f"the template lookup option {name} is not built in "
-                                "miniplay; use the default delimiters")
     extra = options["template_vars"] or {}
     if not isinstance(extra, Mapping):
         raise LookupFailure("template_vars must be a dictionary")
+    overrides = {name: options[name] for name in _TEMPLATE_DEFAULTS}
     results = []
     for term in map(str, terms):
         found = call.find("templates", term)
         if found is None or os.path.isdir(found):
             raise LookupFailure(f"the template file {term} could not be found for the lookup")
-        variables = Layered(dict(extra), _template_vars(term, found), call.variables)
-        if as_bool("trim_blocks", options["trim_blocks"]):
-            # rendered as a template value: one expression gives its native value
-            results.append(call.renderer.render(read_text(found), variables))
-        else:
-            results.append(call.renderer.render_file(found, variables, trim_blocks=False))
+        # `{% include %}` looks beside the file, then in each search path's templates/
+        searchpath = [os.path.dirname(found), *(folder for path in call.search_path
+                                                for folder in (os.path.join(path, "templates"),
+                                                               path))]
+        managed = {} if "ansible_managed" in call.variables else {
+            "ansible_managed": ANSIBLE_MANAGED}
+        variables = Layered(dict(extra), _template_vars(term, found), managed, call.variables)
+        results.append(call.renderer.render_file(
+            found, variables, trim_blocks=as_bool("trim_blocks", options["trim_blocks"]),
+            overrides=overrides, searchpath=searchpath, native=True))
     return results
 
 
