@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from miniplay.checks_jinja import is_template
 from miniplay.errors import Position
-from miniplay.loader import YamlMap
+from miniplay.loader import YamlMap, plain
 from miniplay.schema import Diagnostic, NodeValidator, did_you_mean, error, explain
 
 if TYPE_CHECKING:
@@ -51,8 +51,8 @@ def coerce(value: Any, kind: Any) -> Any:
         return int(value)
     if kind == "number" and isinstance(value, str) and _FLOAT.match(value.strip()):
         return float(value)
-    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+    if kind == "string" and value is not None and not isinstance(value, str):
+        return str(plain(value))  # Ansible converts any value given to a string option
     if kind == "array" and isinstance(value, str):
         return [part.strip() for part in value.split(",")]
     if kind == "array" and isinstance(value, int | float | bool):

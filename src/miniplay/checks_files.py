@@ -14,7 +14,7 @@ never looked up.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,16 @@ class Scope:
     kind: str = "task"
     handlers: frozenset[str] | None = None
     chain: tuple[str, ...] = field(default=())
+    guarded: str | None = None  # why a failure here does not stop the play (rescue...)
 
     def inside(self, file: str, real: str) -> Scope:
         """The scope of a task file imported from this one."""
-        return Scope(file, self.base, self.kind, self.handlers, (*self.chain, real))
+        return Scope(file, self.base, self.kind, self.handlers, (*self.chain, real),
+                     self.guarded)
+
+    def guarded_by(self, why: str | None) -> Scope:
+        """This scope, its tasks' failures caught (`why`: the rescue or ignore_errors)."""
+        return self if why is None or self.guarded else replace(self, guarded=why)
 
 
 def diag_from(exc: MiniplayError, rule: str, fallback: Position | None) -> Diagnostic:

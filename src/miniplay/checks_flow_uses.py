@@ -84,8 +84,9 @@ class UseFinder:
         if not general.names:
             return EMPTY
         mapping = _unshape(text)
-        if mapping is None:
-            return self._parse(text, bare)
+        if mapping is None or any(name not in mapping and _DIGITS.search(name)
+                                  for name in general.names):
+            return self._parse(text, bare)  # a name the shape renamed is not mapped back
         return Parsed(frozenset(mapping.get(n, n) for n in general.names),
                       frozenset(mapping.get(n, n) for n in general.guarded),
                       tuple((mapping.get(n, n), line) for n, line in general.lines))

@@ -35,7 +35,14 @@ from typing import Any
 
 from miniplay.checks_files import Scope, real, resolve
 from miniplay.checks_jinja import is_template
-from miniplay.checks_tasks import ROLE_ACTIONS, TASK_FILES, TaskChecker, collect_handlers
+from miniplay.checks_tasks import (
+    ROLE_ACTIONS,
+    TASK_FILES,
+    TaskChecker,
+    collect_handlers,
+    deferred,
+    guard_of,
+)
 from miniplay.errors import Position
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.roles import part_file, search_paths
@@ -52,6 +59,7 @@ class RoleRef:
     name: str
     pos: Position
     choices: tuple[tuple[str, str], ...] = ()
+    guarded: str | None = None  # an include_role run only maybe: its errors come later
 
     def chosen(self, key: str) -> str:
         """The `tasks_from`/`handlers_from`/... file stem asked for, else `main`."""
@@ -139,7 +147,8 @@ class RoleChecker:
             ref = pending.pop(0)
             path = locate_role(ref.name, str(scope.base))
             if path is None:
-                found.append(missing_role(ref, str(scope.base)))
+                missing = [missing_role(ref, str(scope.base))]
+                found += deferred(missing, ref.guarded) if ref.guarded else missing
                 continue
             key = (real(str(path)), ref.choices)
             if key in seen:
@@ -200,7 +209,9 @@ class RoleChecker:
             path = part_file(role.path, part, role.ref.chosen(key))
             if path is not None:
                 found += self.check_vars_file(path, part)
-        return self.drop_library_modules(found, role.path)
+        found = self.drop_library_modules(found, role.path)
+        why = role.ref.guarded
+        return deferred(found, why, everything=True) if why is not None else found
 
     def check_vars_file(self, path: Path, part: str) -> list[Diagnostic]:
         """A role's defaults or vars file must hold a mapping of variables (or nothing)."""
@@ -275,7 +286,10 @@ def role_action_ref(node: YamlMap) -> tuple[RoleRef | None, bool]:
         choices = tuple(sorted((k, str(v)) for k, v in args.items()
                                if isinstance(k, str) and k.endswith("_from")
                                and isinstance(v, str) and not is_template(v)))
-        return RoleRef(name, args.pos_of(field), choices), True
+        dynamic = key.rsplit(".", 1)[-1] == "include_role"
+        why = ("a `when` on its include_role" if "when" in node else guard_of(node)) \
+            if dynamic else None
+        return RoleRef(name, args.pos_of(field), choices, why), True
     return None, True
 
 

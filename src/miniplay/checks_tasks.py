@@ -46,6 +46,10 @@ from miniplay.schema import (
 BARE_ARGS = {"assert": frozenset({"that"}), "debug": frozenset({"var"})}
 TASK_FILES = frozenset({"import_tasks", "include_tasks"})
 ROLE_ACTIONS = frozenset({"include_role", "import_role"})
+INCLUDE_KEYWORDS = frozenset({
+    "action", "args", "collections", "debugger", "ignore_errors", "loop", "loop_control",
+    "name", "no_log", "register", "run_once", "tags", "timeout", "vars", "when",
+})
 
 
 def not_built(node: YamlMap, kind: str = "task") -> list[Diagnostic]:
@@ -118,8 +122,11 @@ class TaskChecker:
         found = self.schemas.check_node("block", node) + not_built(node)
         found += self.keyword_templates(node)
         found += self.check_notify(node, scope)
-        for key in ("block", "rescue", "always"):
-            found += self.check_nodes(node.get(key), scope)
+        inner = scope.guarded_by(guard_of(node))
+        found += self.check_nodes(node.get("block"), inner.guarded_by(
+            "the block's rescue" if node.get("rescue") else None))
+        for key in ("rescue", "always"):
+            found += self.check_nodes(node.get(key), inner)
         return found
 
     def check_task(self, node: YamlMap, scope: Scope) -> list[Diagnostic]:
@@ -132,9 +139,10 @@ class TaskChecker:
         found += problems
         found += self.keyword_templates(node, skip=action.key if action else None)
         if action is not None:
-            found += self.check_action(action, node, scope, modules)
+            found += self.check_action(action, node, scope.guarded_by(guard_of(node)), modules)
         found += self.check_notify(node, scope)
-        return found
+        why = scope.guarded or guard_of(node)
+        return deferred(found, why) if why is not None else found
 
     def keyword_templates(self, node: YamlMap, skip: str | None = None) -> list[Diagnostic]:
         """Jinja syntax in every keyword value of `node` except child lists and `skip`."""
@@ -143,8 +151,10 @@ class TaskChecker:
             if key in CHILD_LISTS or key == skip:
                 continue
             if isinstance(value, str | YamlMap | YamlSeq):
-                found += self.jinja.scan(value, str(key), node.pos_of(key),
-                                         key in CONDITION_KEYS)
+                more = self.jinja.scan(value, str(key), node.pos_of(key),
+                                       key in CONDITION_KEYS)
+                found += deferred(more, "being a variable, rendered only when used") \
+                    if key == "vars" else more
         return found
 
     def check_action(self, action: Action, node: YamlMap, scope: Scope,
@@ -161,7 +171,12 @@ class TaskChecker:
         if not action.dynamic:
             found += self.check_arguments(action, scope)
         if action.module in TASK_FILES:
-            found += self.check_task_file(action, scope)
+            inner = self.check_task_file(action, scope)
+            conditional = action.module == "include_tasks" and "when" in node
+            found += deferred(inner, "a `when` on its include_tasks", everything=True) \
+                if conditional else inner
+        if action.module in ("include_tasks", "include_role"):  # imports take any
+            found += _include_keywords(action, node, scope)
         return found
 
     def action_templates(self, action: Action, node: YamlMap) -> list[Diagnostic]:
@@ -297,6 +312,48 @@ def _task_file(node: YamlMap) -> str | None:
             if isinstance(value, YamlMap) and isinstance(value.get("file"), str):
                 return str(value["file"])
     return None
+
+
+# Rules whose errors, in a task whose failure is caught (ignore_errors, a block's
+# rescue), are what Ansible reports when the task runs: the play goes on.
+DEFERRED = frozenset({"jinja-syntax", "module-args", "schema", "unknown-module",
+                      "missing-file", "missing-role", "yaml-syntax", "async-status-no-jid"})
+_TRUE = frozenset({"yes", "true", "on", "1", "y"})
+
+
+def guard_of(node: YamlMap) -> str | None:
+    """Why a failure of `node` does not stop its host: `ignore_errors`, or None."""
+    value = node.get("ignore_errors")
+    if value is True or (isinstance(value, str) and (value.lower() in _TRUE
+                                                     or is_template(value))):
+        return "ignore_errors"
+    return None
+
+
+def deferred(found: list[Diagnostic], why: str, everything: bool = False) -> list[Diagnostic]:
+    """`found` with the errors Ansible reports only when the task runs turned into
+    warnings (all but `not-built` ones when `everything`): `why` says what catches
+    the failure. Ansible accepts such a playbook and runs it; so must miniplay."""
+    def later(diag: Diagnostic) -> bool:
+        if diag.severity != "error":
+            return False
+        return not diag.rule.startswith("not-built") if everything else diag.rule in DEFERRED
+
+    return [replace(d, severity="warning", hint=f"{d.hint + '; ' if d.hint else ''}Ansible "
+                    f"accepts this and fails the task only when it runs (guarded by {why})")
+            if later(d) else d for d in found]
+
+
+def _include_keywords(action: Action, node: YamlMap, scope: Scope) -> list[Diagnostic]:
+    """Keywords Ansible refuses on a dynamic include ("not a valid attribute for a
+    TaskInclude"): only `INCLUDE_KEYWORDS` (and a handler's `listen`) are allowed."""
+    allowed = INCLUDE_KEYWORDS | ({"listen"} if scope.kind == "handler" else set())
+    return [error("schema", f"`{key}` is not a valid keyword for {action.module}",
+                  node.key_pos.get(key), f"{action.module} takes only: "
+                  f"{', '.join(sorted(allowed))}; put `{key}` on the included tasks "
+                  "(or in `apply:` of include_tasks/include_role)")
+            for key in node if isinstance(key, str) and key != action.key
+            and key not in allowed and not is_loop_keyword(key)]
 
 
 def _loops(node: YamlMap) -> list[Diagnostic]:

@@ -211,3 +211,12 @@ def test_shape_cache_maps_generated_names_back() -> None:
         assert [use.name for use in uses] == [f"out_{index}"]
     assert [u.name for u in finder.uses("{{ a1 + a2 }}", Position("f.yml", 1, 1))] == [
         "a1", "a2"]
+
+
+def test_names_with_digits_in_quoted_kv_text_are_reported_as_written() -> None:
+    # the digit-shape cache must map every name back (it once said `ec1_access_key`)
+    finder = UseFinder()
+    finder.uses('echo k="{{ web1_x }}"', Position("p.yml", 1, 1))  # warms the shape
+    uses = finder.uses('echo k="{{ ec2_access_key }}" t="{{ web5_y }}"',
+                       Position("p.yml", 1, 1))
+    assert sorted(use.name for use in uses) == ["ec2_access_key", "web5_y"]

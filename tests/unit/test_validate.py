@@ -205,3 +205,36 @@ def test_ansible_module_not_built_is_refused_by_name(tmp_path: Path) -> None:
         ("not-built", 3), ("unknown-module", 5)]
     assert "Ansible module `dnf`" in diags[0].message
     assert "seport" in diags[1].message
+
+
+def test_bad_jinja_in_vars_is_a_warning(tmp_path: Path) -> None:
+    # a variable is rendered only when something reads it (Ansible's syntax-check passes)
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  vars:\n    broken: \"{{ x | }}\"\n  tasks:\n    - ping:\n")
+    (diag,) = validate_file(path)
+    assert (diag.rule, diag.severity, diag.pos and diag.pos.line) == (
+        "jinja-syntax", "warning", 3)
+
+
+def test_errors_of_a_task_under_ignore_errors_are_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  tasks:\n    - debug: msg=\"{{ x | }}\"\n"
+                    "      ignore_errors: true\n    - block:\n        - pause:\n"
+                    "            seconds: hello\n      rescue:\n        - ping:\n"
+                    "    - debug: msg=\"{{ y | }}\"\n")
+    diags = validate_file(path)
+    assert [(d.rule, d.severity, d.pos and d.pos.line) for d in diags] == [
+        ("jinja-syntax", "warning", 3), ("module-args", "warning", 7),
+        ("jinja-syntax", "error", 10)]
+    assert "guarded by ignore_errors" in (diags[0].hint or "")
+    assert "guarded by the block's rescue" in (diags[1].hint or "")
+
+
+def test_include_tasks_takes_no_environment(tmp_path: Path) -> None:
+    (tmp_path / "inc.yml").write_text("- ping:\n")
+    path = tmp_path / "p.yml"
+    path.write_text("- hosts: all\n  tasks:\n    - import_tasks: inc.yml\n      become: true\n"
+                    "    - include_tasks: inc.yml\n      environment: {A: b}\n")
+    (diag,) = validate_file(path)
+    assert (diag.rule, diag.pos and diag.pos.line) == ("schema", 6)
+    assert "`environment` is not a valid keyword for include_tasks" in diag.message
