@@ -3,6 +3,7 @@
     python tests/ansible_targets/remake.py candidates            # the selection rule's list
     python tests/ansible_targets/remake.py run ansible  OUT.jsonl [TARGET...]
     python tests/ansible_targets/remake.py run miniplay OUT.jsonl [TARGET...]
+    python tests/ansible_targets/remake.py state ANSIBLE.jsonl MINIPLAY.jsonl  # targets.yml
 
 `run` appends one JSON line per target ({"target", "tool", "exit", "tail"}) to OUT.jsonl,
 skipping targets already there, so an interrupted run can go on. The baseline in
@@ -27,8 +28,17 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
-from targets_lib import aliases, run_target, targets_dir
+from ruamel.yaml import YAML
+from targets_lib import (
+    ANSIBLE_VERSION,
+    STATE_FILE,
+    aliases,
+    is_script,
+    run_target,
+    targets_dir,
+)
 
 EXCLUDED_ALIASES = re.compile(
     r"^(unsupported|disabled|hidden|windows|network|cloud/|needs/httptester|needs/ssh"
@@ -81,9 +91,75 @@ def run(tool: str, out: Path, names: list[str]) -> None:
         print(f"{name}: {result.exit_code}", flush=True)
 
 
+def _first(lines: list[str], *marks: str) -> str:
+    for line in lines:
+        if any(mark in line for mark in marks):
+            return line.strip()[:240]
+    return ""
+
+
+def classify(tail: str) -> tuple[str, str]:
+    """(`refused` or `wrong`, why) for a failed miniplay run, from its output."""
+    lines = tail.splitlines()
+    started = any(line.startswith("PLAY [") for line in lines)
+    error = _first(lines, ": error:", "ERROR", "error:")
+    if not started and error:
+        return "refused", error.split(": error: ", 1)[-1]
+    failure = _first(lines, "fatal: [", "FAILED!", "failed:", "ERROR", "Traceback")
+    return "wrong", failure or error or "fails (see `remake.py run miniplay`)"
+
+
+def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
+    return {d["target"]: d for d in map(json.loads, path.read_text().splitlines())}
+
+
+def write_state(ansible_out: Path, miniplay_out: Path) -> None:
+    """targets.yml from a baseline and a miniplay run, keeping hand-written reasons."""
+    yaml = YAML()
+    old = yaml.load(STATE_FILE.read_text()) if STATE_FILE.exists() else {}
+    old_targets = (old or {}).get("targets") or {}
+    baseline, mine = _jsonl(ansible_out), _jsonl(miniplay_out)
+    targets: dict[str, dict[str, str]] = {}
+    excluded: dict[str, str] = {}
+    for name in candidates():
+        if baseline[name]["exit"] != 0:
+            excluded[name] = f"fails under ansible-playbook here (exit {baseline[name]['exit']})"
+            continue
+        run = mine.get(name)
+        entry = {"kind": "script" if is_script(name) else "role"}
+        if run is not None and run["exit"] == 0:
+            entry["state"] = "pass"
+        else:
+            state, why = classify(run["tail"]) if run else ("wrong", "not run")
+            previous = old_targets.get(name) or {}
+            if previous.get("state") == state and previous.get("why"):
+                why = previous["why"]
+            entry.update(state=state, why=why)
+        targets[name] = entry
+    document = {"ansible_core": ANSIBLE_VERSION,
+                "remake": "python tests/ansible_targets/remake.py run ansible A.jsonl && "
+                          "python tests/ansible_targets/remake.py run miniplay M.jsonl && "
+                          "python tests/ansible_targets/remake.py state A.jsonl M.jsonl",
+                "targets": targets, "excluded": excluded}
+    with STATE_FILE.open("w") as stream:
+        stream.write(HEADER)
+        yaml.dump(document, stream)
+
+
+HEADER = """\
+# ansible-core's integration targets under miniplay (see targets_lib.py and remake.py).
+# state: pass (CI fails when it stops passing), refused (miniplay refuses something the
+# target uses, named in `why`), wrong (runs but fails; `why` is the first failure).
+# excluded: candidates of remake.py's rule that fail under ansible-playbook here.
+"""
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["candidates"]:
         print("\n".join(candidates()))
+        return 0
+    if argv[:1] == ["state"] and len(argv) == 3:
+        write_state(Path(argv[1]), Path(argv[2]))
         return 0
     if argv[:1] == ["run"] and len(argv) >= 3:
         run(argv[1], Path(argv[2]), argv[3:])
