@@ -23,9 +23,11 @@ from jinja2.parser import Parser
 from miniplay.errors import Position, source_line
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.plugins import refusal
+from miniplay.plugins.lookups import lookup_refusal
 from miniplay.schema import Diagnostic, error
 from miniplay.unsafe import UnsafeText
 
+LOOKUP_CALLS = frozenset({"lookup", "query", "q"})
 CONDITION_KEYS = frozenset({"when", "failed_when", "changed_when", "until", "break_when"})
 _MARKERS = ("{{", "{%", "{#")
 # Digit runs whose value cannot change whether a template parses: the tail of a name
@@ -82,8 +84,8 @@ class JinjaChecker:
         return None
 
     def refused(self, text: str, bare: bool) -> list[str]:
-        """Why each filter or test in `text` that miniplay cannot run is refused."""
-        if "|" not in text and " is " not in text:
+        """Why each filter, test or lookup in `text` that miniplay cannot run is refused."""
+        if "|" not in text and " is " not in text and "(" not in text:
             return []
         try:
             tree = (Parser(self.env, text, state="variable").parse_expression()
@@ -92,8 +94,12 @@ class JinjaChecker:
             return []
         kinds = (nodes.Filter, nodes.Test)
         used = [tree, *tree.find_all(kinds)] if isinstance(tree, kinds) else tree.find_all(kinds)
-        found = (refusal("filter" if isinstance(node, nodes.Filter) else "test", node.name)
-                 for node in used)
+        found = [refusal("filter" if isinstance(node, nodes.Filter) else "test", node.name)
+                 for node in used]
+        found += [lookup_refusal(node.args[0].value) for node in tree.find_all(nodes.Call)
+                  if isinstance(node.node, nodes.Name) and node.node.name in LOOKUP_CALLS
+                  and node.args and isinstance(node.args[0], nodes.Const)
+                  and isinstance(node.args[0].value, str)]
         return sorted({message for message in found if message is not None})
 
     def scan(self, value: Any, name: str, pos: Position, bare: bool = False) -> list[Diagnostic]:
@@ -119,7 +125,8 @@ class JinjaChecker:
         found = self.problem(text, bare)
         if found is None and (refused := self.refused(text, bare)):
             return [error("not-built-plugin", message, pos,
-                          "remove it, or write the step with the filters miniplay has")
+                          "remove it, or write the step with the filters, tests and lookups "
+                          "miniplay has")
                     for message in refused]
         if found is not None:
             line, message = found

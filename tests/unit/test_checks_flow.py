@@ -31,6 +31,7 @@ DELIBERATE = {
     ("conformance/ignore_errors.yml", "undefined-variable"),  # an ignored template error
     ("conformance/when_errors.yml", "undefined-variable"),  # an ignored `when` error
     ("conformance/filters_text.yml", "undefined-variable"),  # `mandatory`, ignored
+    ("conformance/with_undefined.yml", "undefined-variable"),  # undefined loop items, ignored
 }
 
 

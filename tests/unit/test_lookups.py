@@ -309,3 +309,38 @@ class TestLoopVars:
         assert "allitems" not in found["ansible_loop"]
         assert found["ansible_loop"]["nextitem"] == "b"
         assert "previtem" not in found["ansible_loop"]
+
+
+class TestStaticChecks:
+    @pytest.mark.parametrize(
+        ("task", "rule", "words"),
+        [
+            ("debug: msg=\"{{ lookup('nosuch', 'x') }}\"", "not-built-plugin",
+             "the lookup 'nosuch' is not available in miniplay"),
+            ("debug: msg=\"{{ q('fil', 'x') }}\"", "not-built-plugin", "(did you mean 'file'?)"),
+            ("debug: msg=\"{{ query('url', 'http://h') }}\"", "not-built-plugin",
+             "the lookup 'url' is not supported"),
+            ("debug: msg=x\n      with_bogus: [1]", "unknown-keyword",
+             "'with_bogus' is not a valid attribute for a Task"),
+            ("debug: msg=x\n      with_url: [h]", "not-built",
+             "with_url: the url lookup is not built in miniplay"),
+        ],
+    )
+    def test_refused_before_running(self, tmp_path: Path, task: str, rule: str,
+                                    words: str) -> None:
+        from miniplay.validate import validate_file
+
+        play = tmp_path / "play.yml"
+        play.write_text(f"- hosts: localhost\n  gather_facts: false\n  tasks:\n    - {task}\n")
+        found = [d for d in validate_file(str(play)) if d.severity == "error"]
+        assert [(d.rule, words in d.message, d.pos.line if d.pos else 0) for d in found] == [
+            (rule, True, 4 if "with_" not in task else 5)]
+
+    def test_known_lookups_pass(self, tmp_path: Path) -> None:
+        from miniplay.validate import validate_file
+
+        play = tmp_path / "play.yml"
+        play.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                        "    - debug: msg=\"{{ lookup('ansible.builtin.env', 'HOME') }}\"\n"
+                        "      with_sequence: count=2\n")
+        assert [d for d in validate_file(str(play)) if d.severity == "error"] == []

@@ -39,7 +39,8 @@ from miniplay.plugins.lookups_tables import TABLE_LOOKUPS
 from miniplay.plugins.lookups_vars import VAR_LOOKUPS, Missing
 from miniplay.unsafe import mark_unsafe
 
-__all__ = ["LOOKUPS", "NOT_BUILT", "LookupCall", "lookup_globals", "plain_name", "run_lookup"]
+__all__ = ["LOOKUPS", "NOT_BUILT", "LookupCall", "lookup_globals", "lookup_refusal", "plain_name",
+           "run_lookup"]
 
 LOOKUPS: Mapping[str, LookupSpec] = {
     **LIST_LOOKUPS, **FILE_LOOKUPS, **TABLE_LOOKUPS, **EXEC_LOOKUPS, **VAR_LOOKUPS}
@@ -66,6 +67,19 @@ def _close(word: str, choices: Any) -> str:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def lookup_refusal(name: str) -> str | None:
+    """Why a template's `lookup`/`query` of `name` cannot run in miniplay, or None when it
+    can. Static checks call this so a playbook using one is refused before it runs."""
+    short = plain_name(name)
+    if short in NOT_BUILT:
+        return f"the lookup '{name}' is not supported: {NOT_BUILT[short]}"
+    if short not in LOOKUPS:
+        return (f"the lookup '{name}' is not available in miniplay{_close(short, LOOKUPS)} "
+                "(it has the ansible.builtin lookups; collections and lookup_plugins/ are "
+                "not supported)")
+    return None
 
 
 def spec_of(name: str) -> LookupSpec:
