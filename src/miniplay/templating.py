@@ -92,10 +92,14 @@ class _Undefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
             return self._undefined_hint
         if self._undefined_obj is jinja2.utils.missing:
             return f"{self._undefined_name!r} is undefined"
-        kind = native_type_name(self._undefined_obj)
-        if isinstance(self._undefined_name, str):
+        if self._undefined_name:  # 2.19 words any truthy key as an attribute ('x', 5)
+            kind = native_type_name(self._undefined_obj)
             return f"object of type {kind!r} has no attribute {self._undefined_name!r}"
-        return f"object of type {kind!r} has no element {self._undefined_name!r}"
+        # a falsy key (0, '') keeps Jinja's own words: "list object has no element 0"
+        owner = jinja2.utils.object_type_repr(self._undefined_obj)
+        if isinstance(self._undefined_name, str):
+            return f"{owner!r} has no attribute {self._undefined_name!r}"
+        return f"{owner} has no element {self._undefined_name!r}"
 
 
 class _CodeGenerator(NativeCodeGenerator):
@@ -177,8 +181,42 @@ class _BackslashLexer(Lexer):
             yield lineno, kind, text
 
 
+class _LazyContext(Context):
+    """A context that hands `{% include %}` and `{% import ... with context %}` its
+    variables as a layered view: Jinja's own copies them all into a dict, which would
+    render every lazy variable (and fail on an unused undefined one, unlike Ansible)."""
+
+    def get_all(self) -> Any:
+        if not self.vars:
+            return self.parent
+        return ChainMap(self.vars, self.parent)
+
+    def resolve_or_missing(self, key: str) -> Any:
+        """The variable; one whose own template reads an undefined value is undefined
+        itself (so `x is undefined` and `x | default(...)` work), as in 2.19."""
+        try:
+            return super().resolve_or_missing(key)
+        except UndefinedVariable as exc:
+            return self.environment.undefined(hint=exc.message, name=key)
+
+
+class _LazyTemplate(jinja2.Template):
+    """A template whose `{% include %}` context layers the includer's locals over its
+    variables instead of copying both into one dict (see `_LazyContext`)."""
+
+    def new_context(self, vars: Any = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> Context:
+        if shared and locals and vars is not None:
+            kept = {key: value for key, value in locals.items()
+                    if value is not jinja2.utils.missing}
+            return super().new_context(ChainMap(kept, vars), shared)  # type: ignore[arg-type]
+        return super().new_context(vars, shared, locals)
+
+
 class _Environment(SandboxedEnvironment):
     code_generator_class = _CodeGenerator
+    context_class = _LazyContext
+    template_class = _LazyTemplate
     concat = staticmethod(_concat)
     escape_backslashes = True
 
