@@ -125,6 +125,13 @@ class TestLookupResults:
         assert not isinstance(run_lookup("items", ["x"], {}, call)[0], UnsafeText)
         assert isinstance(run_lookup("env", ["HOME"], {}, call)[0], UnsafeText)
 
+    def test_an_undefined_argument_is_the_result(self, templar: Templar) -> None:
+        assert render(templar, "{{ lookup('file', nope) | default('d') }}") == "d"
+        assert render(templar, "{{ query('items', 1, n=nope) is undefined }}") is True
+        assert render(templar, "{{ lookup('env', 'MINIPLAY_NOPE', default=nope) is undefined }}")
+        with pytest.raises(TemplateError, match="'nope' is undefined"):
+            render(templar, "{{ lookup('first_found', files=nope) }}")
+
     def test_password_is_kept_in_its_file(self, templar: Templar, base: Path) -> None:
         first = render(templar, "{{ lookup('password', 'creds/pw length=12') }}")
         assert len(first) == 12

@@ -21,7 +21,7 @@ from miniplay.errors import Position, TemplateError
 from miniplay.model import Task
 from miniplay.plugins.lookups import LookupCall, run_lookup
 from miniplay.plugins.lookups_vars import Missing
-from miniplay.templating import Templar
+from miniplay.templating import Templar, UndefinedVariable
 
 
 def _with_terms(task: Task, templar: Templar, variables: Mapping[str, Any]) -> list[Any]:
@@ -29,8 +29,33 @@ def _with_terms(task: Task, templar: Templar, variables: Mapping[str, Any]) -> l
     raw = task.loop.value
     if isinstance(raw, str):
         raw = raw.strip()
-    terms = templar.render(raw, variables, task.loop.pos)
+    if task.loop_kind == "with_first_found" and isinstance(raw, (list, dict)):
+        terms = _defined(raw, templar, variables, task.loop.pos)
+    else:
+        terms = templar.render(raw, variables, task.loop.pos)
     return terms if isinstance(terms, list) else [terms]
+
+
+def _defined(raw: Any, templar: Templar, variables: Mapping[str, Any], pos: Position) -> Any:
+    """`raw` rendered with every entry that is undefined left out (ansible-core's
+    with_first_found drops undefined candidates and tries the next)."""
+    if isinstance(raw, list):
+        kept = []
+        for entry in raw:
+            try:
+                kept.append(_defined(entry, templar, variables, pos))
+            except UndefinedVariable:
+                continue
+        return kept
+    if isinstance(raw, dict):
+        found = {}
+        for key, entry in raw.items():
+            try:
+                found[key] = _defined(entry, templar, variables, pos)
+            except UndefinedVariable:
+                continue
+        return found
+    return templar.render(raw, variables, pos)
 
 
 def loop_items(task: Task, templar: Templar, variables: Mapping[str, Any]) -> list[Any]:

@@ -165,6 +165,23 @@ def _simplify(results: list[Any]) -> Any:
     return results
 
 
+# Lookups given undefined arguments themselves (ansible-core's `accept_args_markers`).
+_TAKE_UNDEFINED = frozenset({"env", "first_found"})
+
+
+def _undefined_argument(name: str, terms: tuple[Any, ...],
+                        options: Mapping[str, Any]) -> jinja2.Undefined | None:
+    """An undefined term or option: the call's result is that undefined value, as in
+    ansible-core 2.19, except for first_found, which fails on it at once."""
+    found = next((value for value in (*terms, *options.values())
+                  if isinstance(value, jinja2.Undefined)), None)
+    if found is None or plain_name(str(name)) == "env":
+        return None
+    if plain_name(str(name)) in _TAKE_UNDEFINED:
+        found._fail_with_undefined_error()
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class _Lookups:
     base_dir: str
@@ -189,6 +206,8 @@ class _Lookups:
 
     @jinja2.pass_context
     def lookup(self, context: Context, name: str, /, *terms: Any, **options: Any) -> Any:
+        if (undefined := _undefined_argument(name, terms, options)) is not None:
+            return undefined
         wantlist = bool(options.pop("wantlist", False))
         results = self.run(context, name, terms, options)
         if results is None:
@@ -197,7 +216,9 @@ class _Lookups:
 
     @jinja2.pass_context
     def query(self, context: Context, name: str, /, *terms: Any,
-              **options: Any) -> list[Any]:
+              **options: Any) -> Any:
+        if (undefined := _undefined_argument(name, terms, options)) is not None:
+            return undefined
         options.pop("wantlist", None)
         results = self.run(context, name, terms, options)
         return [] if results is None else results
