@@ -131,6 +131,10 @@ class TestLookupResults:
         assert render(templar, "{{ lookup('env', 'MINIPLAY_NOPE', default=nope) is undefined }}")
         with pytest.raises(TemplateError, match="'nope' is undefined"):
             render(templar, "{{ lookup('first_found', files=nope) }}")
+        with pytest.raises(TemplateError, match="environment variable 'MINIPLAY_NOPE' is not set"):
+            render(templar, "{{ lookup('env', 'MINIPLAY_NOPE', default=undef()) }}")
+        with pytest.raises(TemplateError, match="custom"):
+            render(templar, "{{ lookup('env', 'MINIPLAY_NOPE', default=undef('custom')) }}")
 
     def test_password_is_kept_in_its_file(self, templar: Templar, base: Path) -> None:
         first = render(templar, "{{ lookup('password', 'creds/pw length=12') }}")

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
+
 from miniplay.errors import MiniplayError
 from miniplay.inventory_build import Group, Host
 from miniplay.inventory_patterns import select
@@ -65,11 +67,16 @@ def _varnames(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> li
 
 
 def _env(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
+    """`default=undef()` (no hint) gives an undefined value saying the variable is unset."""
+    default = options["default"]
     results: list[Any] = []
     for term in terms:
         words = str(term).split()
         name = words[0] if words else str(term)
-        results.append(os.environ.get(name, options["default"]))
+        value = os.environ.get(name, default)
+        if isinstance(value, jinja2.Undefined) and value._undefined_hint is None:
+            value = Missing(f"The environment variable {name!r} is not set.")
+        results.append(value)
     return results
 
 
