@@ -47,6 +47,7 @@ from miniplay.schema import Diagnostic, SchemaSet, describe, error
 IMPORT_KEYS = ("import_playbook", "ansible.builtin.import_playbook",
                "ansible.legacy.import_playbook")
 SECTIONS = ("pre_tasks", "tasks", "post_tasks")
+NOT_BUILT_STRATEGIES = frozenset({"host_pinned", "debug"})  # ansible-core's other two
 
 
 def _vars_file(name: str, scope: Scope) -> str | None:
@@ -112,6 +113,10 @@ class PlaybookChecker:
     def check_play(self, play: YamlMap, path: str) -> list[Diagnostic]:
         """A play's keywords, vars_files, handlers and task sections."""
         found = self.schemas.check_node("play", play) + not_built(play, "play")
+        if play.get("strategy") in NOT_BUILT_STRATEGIES:
+            found.append(error("not-built", f"miniplay does not run the "
+                               f"{play['strategy']} strategy yet", play.pos_of("strategy"),
+                               "use strategy linear (the default) or free"))
         found += self.tasks.keyword_templates(play)
         base = Path(os.path.dirname(path) or ".")
         scope = Scope(path, base)
@@ -119,10 +124,11 @@ class PlaybookChecker:
         handlers = collect_handlers(self.tasks, play.get("handlers"), scope)
         role_found, handlers = self.roles.check_play(play, scope, handlers)  # checks_roles
         found += role_found
-        scope = Scope(path, base, "task", handlers)
+        scope = Scope(path, base, "task", handlers, collections="collections" in play,
+                      defaults="module_defaults" in play)
         for section in SECTIONS:
             found += self.tasks.check_nodes(play.get(section), scope)
-        handler_scope = Scope(path, base, "handler", handlers)
+        handler_scope = replace(scope, kind="handler")
         found += self.tasks.check_nodes(play.get("handlers"), handler_scope)
         return found
 

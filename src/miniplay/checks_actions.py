@@ -123,11 +123,15 @@ def _explicit(value: Any) -> tuple[str, Any]:
             return short_name(name), text.strip() or None
     if isinstance(value, YamlMap) and isinstance(value.get("module"), str):
         rest: YamlMap = YamlMap(value.pos)
-        for item_key, item in value.items():
-            if item_key != "module":
+        nested = value.get("args")  # `action: {module: x, args: {...}}`: merged, as Ansible
+        for part in (nested if isinstance(nested, YamlMap) else None, value):
+            for item_key, item in (part or {}).items():
+                if item_key in ("module", "args") and part is value and (
+                        item_key == "module" or isinstance(nested, YamlMap)):
+                    continue
                 rest[item_key] = item
-                rest.key_pos[item_key] = value.key_pos[item_key]
-                rest.value_pos[item_key] = value.value_pos[item_key]
+                rest.key_pos[item_key] = part.key_pos[item_key]  # type: ignore[union-attr]
+                rest.value_pos[item_key] = part.value_pos[item_key]  # type: ignore[union-attr]
         return short_name(value["module"]), rest
     return "", None
 

@@ -35,11 +35,14 @@ class Scope:
     handlers: frozenset[str] | None = None
     chain: tuple[str, ...] = field(default=())
     guarded: str | None = None  # why a failure here does not stop the play (rescue...)
+    collections: bool = False  # a play or block names collections to find modules in
+    dynamic: bool = False  # in a file include_tasks reads at run time
+    defaults: bool = False  # under module_defaults: arguments may come from there
 
-    def inside(self, file: str, real: str) -> Scope:
-        """The scope of a task file imported from this one."""
+    def inside(self, file: str, real: str, dynamic: bool = False) -> Scope:
+        """The scope of a task file imported (or, `dynamic`, included) from this one."""
         return Scope(file, self.base, self.kind, self.handlers, (*self.chain, real),
-                     self.guarded)
+                     self.guarded, self.collections, self.dynamic or dynamic, self.defaults)
 
     def guarded_by(self, why: str | None) -> Scope:
         """This scope, its tasks' failures caught (`why`: the rescue or ignore_errors)."""
@@ -48,6 +51,9 @@ class Scope:
 
 def diag_from(exc: MiniplayError, rule: str, fallback: Position | None) -> Diagnostic:
     """A diagnostic carrying a `MiniplayError`'s message, place and hint."""
+    if "Vault" in exc.message:  # Ansible reads it: miniplay refuses it by name
+        return error("not-built", exc.message, exc.pos or fallback,
+                     exc.hint or "decrypt it, or pass the value with -e")
     return error(exc.rule or rule, exc.message, exc.pos or fallback, exc.hint)
 
 

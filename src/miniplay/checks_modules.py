@@ -38,13 +38,15 @@ _PLUGIN_SUFFIXES = (".py", ".ps1", ".sh", "")
 
 
 def unknown_module(module: str, pos: Position | None, file: str, base: Path,
-                   modules: Iterable[str]) -> Diagnostic:
-    """The diagnostic for a task using `module`, which miniplay cannot run."""
+                   modules: Iterable[str], collections: bool = False) -> Diagnostic:
+    """The diagnostic for a task using `module`, which miniplay cannot run
+    (`collections`: the play or block names collections it may come from)."""
     if module in ANSIBLE_MODULES:
         return error("not-built", f"miniplay does not run the Ansible module `{module}` "
                      "yet", pos, "use a module miniplay has (`miniplay doc`), or put an "
                      f"implementation in library/{module}.py beside the playbook")
-    where = _plugin_place(module, file, base)
+    where = _plugin_place(module, file, base) or (
+        "maybe a module of the collections the play names" if collections else None)
     if where is not None:
         return error("not-built", f"`{module}` is {where}, which miniplay does not load",
                      pos, "miniplay runs modules from library/ (beside the playbook or in "
@@ -67,6 +69,8 @@ def _plugin_place(module: str, file: str, base: Path) -> str | None:
             return "an action plugin (action_plugins/)"
     if module.count(".") >= 2:
         return "a collection's module"
+    if (base / "collections" / "ansible_collections").is_dir():
+        return "maybe a module of the collections beside the playbook (or one redirected there)"
     return None
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from miniplay.checks_tasks import (
     TaskChecker,
     collect_handlers,
     deferred,
-    guard_of,
+    maybe_reached,
 )
 from miniplay.errors import Position
 from miniplay.loader import YamlMap, YamlSeq
@@ -60,6 +60,7 @@ class RoleRef:
     pos: Position
     choices: tuple[tuple[str, str], ...] = ()
     guarded: str | None = None  # an include_role run only maybe: its errors come later
+    dynamic: bool = False  # include_role: the role is looked up when the task runs
 
     def chosen(self, key: str) -> str:
         """The `tasks_from`/`handlers_from`/... file stem asked for, else `main`."""
@@ -87,6 +88,7 @@ class RoleChecker:
         """Diagnostics of the play's roles, and the handler names its `notify` may use."""
         refs, known = self.play_refs(play, scope)
         found, roles = self.resolve_all(refs, scope)
+        known = known and not any(d.rule in ("missing-role", "not-built") for d in found)
         role_handlers = self.role_handlers(roles, scope)
         if handlers is not None and known and role_handlers is not None:
             handlers = handlers | role_handlers
@@ -102,7 +104,8 @@ class RoleChecker:
         """Roles named by the play; False when one of them is templated (unknowable)."""
         refs, known = roles_section(play.get("roles"), play)
         for section in TASK_SECTIONS:
-            more, ok = self.task_refs(play.get(section), scope, ())
+            inner = replace(scope, kind="handler") if section == "handlers" else scope
+            more, ok = self.task_refs(play.get(section), inner, ())
             refs += more
             known = known and ok
         return refs, known
@@ -113,7 +116,7 @@ class RoleChecker:
         refs: list[RoleRef] = []
         known = True
         for node in _task_nodes(items):
-            ref, ok = role_action_ref(node)
+            ref, ok = role_action_ref(node, scope)
             known = known and ok
             refs += [ref] if ref is not None else []
             more, ok = self.file_refs(node, scope, chain)
@@ -131,7 +134,10 @@ class RoleChecker:
         if path is None or real(path) in chain:
             return [], True
         data, _ = self.sources.load(path)
-        inner = Scope(path, scope.base, scope.kind, scope.handlers)
+        dynamic = any(isinstance(k, str) and k.rsplit(".", 1)[-1] == "include_tasks"
+                      for k in node)
+        inner = Scope(path, scope.base, scope.kind, scope.handlers,
+                      dynamic=scope.dynamic or dynamic)
         return self.task_refs(data, inner, (*chain, real(path)))
 
     # -- resolving ------------------------------------------------------------------------
@@ -148,7 +154,8 @@ class RoleChecker:
             path = locate_role(ref.name, str(scope.base))
             if path is None:
                 missing = [missing_role(ref, str(scope.base))]
-                found += deferred(missing, ref.guarded) if ref.guarded else missing
+                found += deferred(missing, "an include_role, which may name a role an "
+                                  "earlier task writes") if ref.dynamic else missing
                 continue
             key = (real(str(path)), ref.choices)
             if key in seen:
@@ -157,7 +164,8 @@ class RoleChecker:
             roles.append(FoundRole(ref, path))
             problems, inner = self.inner_refs(FoundRole(ref, path), scope)
             found += problems
-            pending += inner
+            pending += [replace(r, guarded=ref.guarded) for r in inner] if ref.guarded \
+                else inner
         return found, roles
 
     def inner_refs(self, role: FoundRole, scope: Scope) -> tuple[list[Diagnostic],
@@ -271,7 +279,7 @@ def roles_section(entries: Any, owner: YamlMap) -> tuple[list[RoleRef], bool]:
     return refs, known
 
 
-def role_action_ref(node: YamlMap) -> tuple[RoleRef | None, bool]:
+def role_action_ref(node: YamlMap, scope: Scope) -> tuple[RoleRef | None, bool]:
     """The role an `import_role`/`include_role` task names (False: templated name)."""
     for key in node:
         if not isinstance(key, str) or key.rsplit(".", 1)[-1] not in ROLE_ACTIONS:
@@ -287,9 +295,8 @@ def role_action_ref(node: YamlMap) -> tuple[RoleRef | None, bool]:
                                if isinstance(k, str) and k.endswith("_from")
                                and isinstance(v, str) and not is_template(v)))
         dynamic = key.rsplit(".", 1)[-1] == "include_role"
-        why = ("a `when` on its include_role" if "when" in node else guard_of(node)) \
-            if dynamic else None
-        return RoleRef(name, args.pos_of(field), choices, why), True
+        why = maybe_reached(node, scope) if dynamic else None
+        return RoleRef(name, args.pos_of(field), choices, why, dynamic), True
     return None, True
 
 
@@ -302,7 +309,12 @@ def locate_role(name: str, playbook_dir: str) -> Path | None:
 
 
 def missing_role(ref: RoleRef, playbook_dir: str) -> Diagnostic:
-    """The `missing-role` diagnostic, naming every folder looked in."""
+    """The `missing-role` diagnostic, naming every folder looked in (a collection's
+    role, `ns.coll.role`, is refused as not built)."""
+    if ref.name.count(".") >= 2 and "/" not in ref.name:
+        return error("not-built", f"the role '{ref.name}' is a collection's role, which "
+                     "miniplay does not load", ref.pos, "put the role in roles/ beside the "
+                     "playbook or in ANSIBLE_ROLES_PATH, under a plain name")
     beside = os.path.join(playbook_dir, "roles")
     env = os.environ.get("ANSIBLE_ROLES_PATH", "")
     where = f"ANSIBLE_ROLES_PATH ({env})" if env else "ANSIBLE_ROLES_PATH (not set)"

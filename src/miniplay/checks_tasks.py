@@ -123,6 +123,9 @@ class TaskChecker:
         found += self.keyword_templates(node)
         found += self.check_notify(node, scope)
         inner = scope.guarded_by(guard_of(node))
+        if "collections" in node or "module_defaults" in node:
+            inner = replace(inner, collections=inner.collections or "collections" in node,
+                            defaults=inner.defaults or "module_defaults" in node)
         found += self.check_nodes(node.get("block"), inner.guarded_by(
             "the block's rescue" if node.get("rescue") else None))
         for key in ("rescue", "always"):
@@ -164,17 +167,20 @@ class TaskChecker:
         if is_template(action.module):  # the action is named per host at run time
             return self.action_templates(action, node)
         if action.module not in modules:
-            return [unknown_module(action.module, key_pos, scope.file, scope.base, modules)]
+            found = [unknown_module(action.module, key_pos, scope.file, scope.base, modules,
+                                    scope.collections)]
+            if action.key in ("action", "local_action"):  # Ansible resolves it at run time
+                return deferred(found, "`action:`, named when the task runs")
+            return found
         found = self.action_templates(action, node)
         if "async" in node:
             found += self.check_async(action, node)
         if not action.dynamic:
-            found += self.check_arguments(action, scope)
+            found += self.check_arguments(action, scope, "module_defaults" in node)
         if action.module in TASK_FILES:
             inner = self.check_task_file(action, scope)
-            conditional = action.module == "include_tasks" and "when" in node
-            found += deferred(inner, "a `when` on its include_tasks", everything=True) \
-                if conditional else inner
+            why = maybe_reached(node, scope) if action.module == "include_tasks" else None
+            found += deferred(inner, why, everything=True) if why is not None else inner
         if action.module in ("include_tasks", "include_role"):  # imports take any
             found += _include_keywords(action, node, scope)
         return found
@@ -199,13 +205,22 @@ class TaskChecker:
         return [error("async-unsupported", f"this action ({action.module}) does not support "
                       "async", node.key_pos.get("async"), "remove `async`/`poll` from this task")]
 
-    def check_arguments(self, action: Action, scope: Scope) -> list[Diagnostic]:
-        """The module's arguments against its schema (when it has one)."""
+    def check_arguments(self, action: Action, scope: Scope,
+                        defaults: bool = False) -> list[Diagnostic]:
+        """The module's arguments against its schema (when it has one). Under
+        `module_defaults` (refused as not built) a missing argument may be given there;
+        include_tasks without a file fails only when it runs."""
         schema = self.module_schema(action.module, scope)
         if schema is None:
             return []
         found = check_args(action.module, action.args, action.source, action.pos, schema)
-        return [_with_options_hint(diag, schema.schema) for diag in found]
+        if scope.defaults or defaults:
+            found = [d for d in found if not d.message.startswith("missing required")]
+        found = [_not_built_option(action, _with_options_hint(diag, schema.schema),
+                                   schema.schema) for diag in found]
+        if action.module == "include_tasks" and not any(action.args.values()):
+            return deferred(found, "an include, whose file is named when it runs")
+        return found
 
     def _schema_path(self, module: str, scope: Scope | None) -> Path:
         if scope is not None and module in self.sources.library(scope.base):
@@ -219,7 +234,9 @@ class TaskChecker:
             return []
         path = resolve(name, scope)
         if path is None:
-            return [missing(action.module, name, action.pos, scope)]
+            absent = [missing(action.module, name, action.pos, scope)]
+            return deferred(absent, "an include, which may name a file an earlier task "
+                            "writes") if action.module == "include_tasks" else absent
         identity = real(path)
         if identity in scope.chain or identity == real(scope.file):
             if action.module == "include_tasks":
@@ -227,7 +244,8 @@ class TaskChecker:
             return [error("import-cycle", f"import_tasks cycle: {name} imports itself "
                           "(directly or through other files)", action.pos,
                           "use include_tasks with a `when` for recursion")]
-        return self.check_task_file_content(path, scope.inside(path, identity))
+        inner = scope.inside(path, identity, dynamic=action.module == "include_tasks")
+        return self.check_task_file_content(path, inner)
 
     def check_task_file_content(self, path: str, scope: Scope) -> list[Diagnostic]:
         """The tasks of a task file, checked once per (file, kind, handlers)."""
@@ -253,9 +271,11 @@ class TaskChecker:
             if is_template(name) or name in scope.handlers:
                 continue
             pos = value.pos_of(index) if isinstance(value, YamlSeq) else node.pos_of("notify")
-            found.append(error("unknown-handler", f"notify names no handler: '{name}' is "
-                               "neither a handler name nor a listen topic in this play", pos,
-                               did_you_mean(name, scope.handlers, 0.6)))
+            found.append(Diagnostic(  # an error only if the task reports a change
+                "unknown-handler", "warning", f"notify names no handler: '{name}' is "
+                "neither a handler name nor a listen topic in this play", pos,
+                did_you_mean(name, scope.handlers, 0.6) or "Ansible (and miniplay) stop "
+                "the run when a changed task notifies it"))
         return found
 
 
@@ -319,6 +339,17 @@ def _task_file(node: YamlMap) -> str | None:
 DEFERRED = frozenset({"jinja-syntax", "module-args", "schema", "unknown-module",
                       "missing-file", "missing-role", "yaml-syntax", "async-status-no-jid"})
 _TRUE = frozenset({"yes", "true", "on", "1", "y"})
+def maybe_reached(node: YamlMap, scope: Scope) -> str | None:
+    """Why the file (or role) an include names may never be read: Ansible reads it
+    only when the include runs (its `--syntax-check` never does), so its problems
+    are certain only for an include every run reaches. None: such an include."""
+    if "when" in node:
+        return "a `when` on the include"
+    if scope.kind == "handler":
+        return "an include in a handler, run only when notified"
+    if scope.dynamic:
+        return "an include inside a file include_tasks reads at run time"
+    return scope.guarded or guard_of(node)
 
 
 def guard_of(node: YamlMap) -> str | None:
@@ -340,7 +371,7 @@ def deferred(found: list[Diagnostic], why: str, everything: bool = False) -> lis
         return not diag.rule.startswith("not-built") if everything else diag.rule in DEFERRED
 
     return [replace(d, severity="warning", hint=f"{d.hint + '; ' if d.hint else ''}Ansible "
-                    f"accepts this and fails the task only when it runs (guarded by {why})")
+                    f"accepts this and fails only when the task runs (guarded by {why})")
             if later(d) else d for d in found]
 
 
@@ -367,6 +398,22 @@ def _loops(node: YamlMap) -> list[Diagnostic]:
     return [error("loop-and-with", f"duplicate loop in task: {loops[1]}",
                   node.key_pos.get(loops[1]), f"use one loop keyword: `loop` (or the older "
                   f"`with_*`), not both `{loops[0]}` and `{loops[1]}`")]
+
+
+def _not_built_option(action: Action, diag: Diagnostic, spec: Any) -> Diagnostic:
+    """An option (or choice) Ansible's module has and miniplay's does not: refused by
+    name as not built (the schema's `x-not-built`, `x-not-built-choices`)."""
+    for option in spec.get("x-not-built", ()):
+        if diag.message == f"unknown {action.module} option `{option}`":
+            return replace(diag, rule="not-built", message=f"miniplay's {action.module} "
+                           f"does not have Ansible's option `{option}` yet",
+                           hint="leave it out, or use a module from library/ that has it")
+    for option, choices in spec.get("x-not-built-choices", {}).items():
+        value = action.args.get(option)
+        if isinstance(value, str) and value in choices and f"`{option}`" in diag.message:
+            return replace(diag, rule="not-built", message=f"miniplay's {action.module} "
+                           f"does not have Ansible's {option}={value} yet")
+    return diag
 
 
 def _with_options_hint(diag: Diagnostic, spec: Any) -> Diagnostic:

@@ -107,6 +107,8 @@ def explicit_action(value: Any) -> tuple[str, Any]:
     if isinstance(value, Mapping):
         module = value.get("module")
         others = {k: v for k, v in value.items() if k != "module"}
+        if isinstance(others.get("args"), Mapping):  # `args:` inside: merged, as Ansible
+            others = {**others.pop("args"), **others}
         return (kw.short_name(str(module)) if module is not None else "", others)
     text = "" if value is None else str(value).strip()
     parts = kw.split_kv(text) if text else []

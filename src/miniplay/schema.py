@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from miniplay.checks_conforms import conforms, fast_enough, freeze
 from miniplay.errors import Position, render_message
+from miniplay.keywords import NOT_BUILT
 from miniplay.loader import YamlMap, walk_position
 from miniplay.paths import schemas_dir
 
@@ -198,7 +199,8 @@ class SchemaSet:
 
     def check_node(self, kind: str, node: YamlMap) -> list[Diagnostic]:
         """Schema problems of one play/task/handler/block/import node, best error per key."""
-        errors = self._validator(kind).iter_errors(node)
+        errors = [err for err in self._validator(kind).iter_errors(node)
+                  if not _unset(err)]
         if not errors:
             return []
         words = f"{kind.replace('_', ' ')} keyword"
@@ -214,6 +216,20 @@ class SchemaSet:
         if path not in self._modules:
             self._modules[path] = NodeValidator(load_json(path)) if path.is_file() else None
         return self._modules[path]
+
+
+# Keywords whose null value Ansible does not read as "not set".
+_NULL_REFUSED = frozenset({"hosts", "block", "import_playbook",
+                           "ansible.builtin.import_playbook", "ansible.legacy.import_playbook"})
+
+
+def _unset(err: ValidationError) -> bool:
+    """A keyword written with no value (`name:`, `roles:`): Ansible reads it as not set.
+    (Also true for the value of a keyword refused as not built: that error says it.)"""
+    path = tuple(err.absolute_path)
+    if path and path[0] in NOT_BUILT:
+        return True
+    return err.instance is None and len(path) == 1 and path[0] not in _NULL_REFUSED
 
 
 def explain(errors: list[ValidationError], node: Any, words: str,

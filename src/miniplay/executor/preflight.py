@@ -12,6 +12,7 @@ with nothing half-done on any host.
 from __future__ import annotations
 
 from miniplay.actions import ACTIONS
+from miniplay.checks_modules import ANSIBLE_MODULES
 from miniplay.errors import PlaybookError
 from miniplay.executor.batches import ORDERS
 from miniplay.model import Play, Playbook, Task, iter_tasks
@@ -35,8 +36,12 @@ def _check_task(task: Task, finder: ModuleFinder) -> None:
     if task.action in ("include_tasks", "include_role") and "apply" in task.args:
         raise PlaybookError(f"{task.action} `apply` is not built yet", task.action_pos,
                             "put the keywords on the included tasks, or use import_tasks")
-    if task.action not in CONTROLLER_SIDE and not is_template(task.action):
-        finder.require(task.action, task.action_pos)  # a templated one: per host, at run
+    if task.action in CONTROLLER_SIDE or is_template(task.action):
+        return  # a templated name is resolved per host, at run time
+    explicit = "action" in task.key_pos or "local_action" in task.key_pos
+    if explicit and task.action not in ANSIBLE_MODULES and finder.find(task.action) is None:
+        return  # `action: NAME`: Ansible resolves it when the task runs, and so does miniplay
+    finder.require(task.action, task.action_pos)
 
 
 def _check_play(play: Play) -> None:

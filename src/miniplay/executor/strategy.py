@@ -265,7 +265,24 @@ class Linear:
         elif outcome.status is TaskStatus.UNREACHABLE:
             state.unreachable = True
         elif outcome.status is TaskStatus.CHANGED and task.notify:
+            self._known_handlers(task)
             state.notified.extend(n for n in task.notify if n not in state.notified)
+
+    def _known_handlers(self, task: Task) -> None:
+        """A changed task notifying no handler of the play stops the run, as Ansible's
+        default (error_on_missing_handler) does; validate only warns before."""
+        known: set[str] = set()
+        for handler in self.play.play.handlers:
+            names = {n for n in (handler.name, *handler.listen) if n}
+            prefix = f"{handler.role.name} : " if handler.role is not None else ""
+            known |= names | {prefix + n for n in names}
+        for name in task.notify:
+            if "{{" in name or name in known:
+                continue
+            raise MiniplayError(f"The requested handler '{name}' was not found in either "
+                                "the main handlers list nor in the listening handlers list",
+                                task.where("notify"), "name a handler of the play (or one "
+                                "of its `listen` topics)")
 
 
 def _no_log(result: dict[str, Any]) -> bool:
