@@ -18,6 +18,7 @@ parsed once per `UseFinder`; texts that differ only in generated digits (`out_1`
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -105,6 +106,11 @@ class UseFinder:
         return Parsed(names, frozenset(_guarded(tree)) & names, tuple(lines.items()))
 
     def _tree(self, text: str, bare: bool) -> nodes.Template | None:
+        with warnings.catch_warnings():  # an invalid escape in a string: see checks_jinja
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self._tree_quietly(text, bare)
+
+    def _tree_quietly(self, text: str, bare: bool) -> nodes.Template | None:
         try:
             if bare and not is_template(text):
                 parser = Parser(self.env, text, state="variable")

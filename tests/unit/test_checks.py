@@ -162,3 +162,10 @@ def test_checker_is_reusable_and_caches() -> None:
     assert [d.rule for d in checker.check_playbook("a.yml", data)] == ["unknown-module"]
     other = loads("- hosts: all\n  tasks:\n    - ping:\n", "b.yml")
     assert checker.check_playbook("b.yml", other) == []
+
+
+def test_invalid_escape_in_a_jinja_string_is_no_syntax_error() -> None:
+    # Python warns of '\d' (an error under -W error); Ansible runs it with the backslash
+    jinja = JinjaChecker()
+    assert jinja.problem("out is search('\\d+')", bare=True) is None
+    assert jinja.problem("{{ out | regex_search('\\s+') }}", bare=False) is None
