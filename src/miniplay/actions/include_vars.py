@@ -1,4 +1,8 @@
-"""`include_vars`: load variables from a YAML/JSON file or a directory of them."""
+"""`include_vars`: load variables from a YAML/JSON file or a directory of them.
+
+A relative name is looked for as Ansible looks: in the task's role (its `vars/` first),
+then beside the task's file, then in the playbook's folder (each `vars/` first).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,28 @@ from miniplay.errors import MiniplayError
 from miniplay.loader import load_file, plain
 
 
+def _found(call: ActionCall, name: str, kind: str) -> Path:
+    """Where a relative `file`/`dir` is, in Ansible's order: each of the task's search
+    folders (its role, its file's folder, the playbook's), `vars/` inside it first."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path
+    wanted = Path.is_dir if kind == "dir" else Path.is_file
+    folders = [Path(folder) for folder in call.search_dirs]
+    for folder in dict.fromkeys(folders):
+        for candidate in (folder / "vars" / path, folder / path):
+            if wanted(candidate):
+                return candidate
+    return Path(call.base_dir) / path
+
+
 def _files(call: ActionCall) -> list[Path]:
     name = call.args.get("file", call.args.get("_raw_params"))
     directory = call.args.get("dir")
-    base = Path(call.base_dir)
     if directory:
-        root = Path(str(directory))
-        root = root if root.is_absolute() else base / root
-        found = [p for p in sorted(root.rglob("*")) if p.suffix in (".yml", ".yaml", ".json")]
-        return found
-    path = Path(str(name))
-    if not path.is_absolute():
-        for candidate in (base / "vars" / path, base / path):
-            if candidate.is_file():
-                return [candidate]
-        return [base / path]
-    return [path]
+        root = _found(call, str(directory), "dir")
+        return [p for p in sorted(root.rglob("*")) if p.suffix in (".yml", ".yaml", ".json")]
+    return [_found(call, str(name), "file")]
 
 
 async def include_vars(call: ActionCall) -> dict[str, Any]:
