@@ -361,3 +361,29 @@ def test_list_tasks_renders_task_tags_with_play_vars(tmp_path: Path) -> None:
     selected = miniplay(site, "-i", inventory, "--list-tasks", "--tags", "fromvar_block")
     assert "t2\t" in selected.stdout
     assert "t1\t" not in selected.stdout
+
+
+def test_failed_task_output_names_its_origin(tmp_path: Path) -> None:
+    """ansible-core 2.19's `[ERROR]: Task failed: ...` + `Origin:` lines before `fatal:`."""
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, """- hosts: web
+  gather_facts: false
+  ignore_errors: true
+  tasks:
+    - name: cmd fails
+      command: /bin/false
+    - name: failed_when
+      command: /bin/true
+      failed_when: true
+    - name: undefined arg
+      debug:
+        msg: "{{ nope }}"
+""")
+    done = miniplay(site, "-i", inventory)
+    lines = done.stdout.splitlines()
+    at = lines.index("[ERROR]: Task failed: Module failed: non-zero return code")
+    assert lines[at + 1] == f"Origin: {site}:5:7"
+    assert lines[at + 5] == "5     - name: cmd fails"
+    assert lines[at + 8].startswith("fatal: [web01]: FAILED!")
+    assert "[ERROR]: Task failed: Action failed." in lines
+    assert f"Origin: {site}:12:14" in lines  # the undefined variable's value

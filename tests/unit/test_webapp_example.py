@@ -39,7 +39,7 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def normalise(text: str, tmp_path: Path) -> str:
-    text = text.replace(str(tmp_path), "<tmp>")
+    text = text.replace(str(tmp_path), "<tmp>").replace(str(REPO), "<repo>")
     for pattern, replacement in VOLATILE:
         text = pattern.sub(replacement, text)
     return text

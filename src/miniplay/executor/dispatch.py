@@ -25,7 +25,7 @@ from miniplay.executor import jobs
 from miniplay.executor.context import RunContext
 from miniplay.executor.environment import merged_environment
 from miniplay.executor.hoststate import PlayState
-from miniplay.executor.outcome import failed
+from miniplay.executor.outcome import ERROR_KIND, failed, raised
 from miniplay.model import Expr, Task
 from miniplay.runner import ModuleFinder, run_module, run_raw
 from miniplay.templating import strip_omit
@@ -99,7 +99,7 @@ class Dispatcher:
         except HostUnreachable as exc:
             return {"unreachable": True, "changed": False, "msg": exc.message}
         except MiniplayError as exc:
-            return failed(exc.message)
+            return raised(exc.message, exc.pos)
 
     def target(self, task: Task, host: str, scope: VarScope) -> tuple[str, VarScope]:
         """Where the task runs: `host`, or its `delegate_to` with that host's connection
@@ -171,13 +171,14 @@ class Dispatcher:
         environment = self._environment(task, scope)
         if async_seconds <= 0:
             timeout = self._value(task.timeout, scope, None)
-            return await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
-                                    environment=environment,
-                                    time_limit=None if timeout is None else float(timeout))
+            return reported(await run_module(
+                conn, module, args, check=check, diff=diff, no_log=no_log,
+                environment=environment, time_limit=None if timeout is None else float(timeout)))
         launch = await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
                                   environment=environment, async_seconds=async_seconds,
                                   async_dir=self.async_dir(scope))
-        return await self._after_launch(task, host, scope, conn, launch, async_seconds, uid)
+        return reported(await self._after_launch(task, host, scope, conn, launch,
+                                                 async_seconds, uid))
 
     async def _after_launch(self, task: Task, host: str, scope: VarScope, conn: Connection,
                             launch: dict[str, Any], async_seconds: int,
@@ -211,8 +212,8 @@ class Dispatcher:
         if module is None:
             return failed("module async_status is missing")
         call_args = {**args, "_async_dir": self.async_dir(scope)}
-        result = await run_module(conn, module, call_args, check=False, diff=False,
-                                  no_log=False)
+        result = reported(await run_module(conn, module, call_args, check=False, diff=False,
+                                           no_log=False))
         if mode == "status" and jid:
             self.ctx.sink.emit(events.JobPolled(host, uid, jid, bool(result.get("finished")),
                                                 bool(result.get("failed")), jobs.now(),
@@ -245,7 +246,14 @@ class _HostAccess:
             return failed(f"module {name} is not available in miniplay yet")
         conn = await self.connection()
         no_log = bool(self._dispatcher._value(self._task.no_log, self._scope, False))
-        return await run_module(conn, module, args, check=self.check_mode, diff=self.diff,
-                                no_log=no_log,
-                                environment=self._dispatcher._environment(self._task,
-                                                                           self._scope))
+        return reported(await run_module(
+            conn, module, args, check=self.check_mode, diff=self.diff, no_log=no_log,
+            environment=self._dispatcher._environment(self._task, self._scope)))
+
+
+def reported(result: dict[str, Any]) -> dict[str, Any]:
+    """A module's result, its failure marked as the module's (Ansible's summary then says
+    `Module failed:`, where a controller action or `failed_when` says `Action failed:`)."""
+    if result.get("failed"):
+        result[ERROR_KIND] = "module"
+    return result

@@ -7,12 +7,21 @@ Raises: nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from miniplay.errors import Position
 from miniplay.results import TaskStatus
 
 UNKNOWN_ERROR = "Task failed: Action failed: Unknown error."
-KEPT_INTERNAL = frozenset({"_ansible_no_log", "_ansible_verbose_always", "_ansible_delegated_vars"})
+# Where and how a task failed, for the `[ERROR]: Task failed` block the default output
+# prints (output/origin.py reads the same keys); registers and outputs drop them.
+ERROR_KIND = "_ansible_error_kind"  # "module": a module reported it; "task": raised
+TASK_AT = "_ansible_task_at"
+ERROR_AT = "_ansible_error_at"  # where a raised error sits
+ERROR_DETAIL = "_ansible_error_detail"  # what is wrong there, when it says more than msg
+KEPT_INTERNAL = frozenset({"_ansible_no_log", "_ansible_verbose_always", "_ansible_delegated_vars",
+                           ERROR_KIND, TASK_AT, ERROR_AT, ERROR_DETAIL})
 
 
 def delegated_to(result: dict[str, Any]) -> str | None:
@@ -62,6 +71,23 @@ def skipped(condition: Any) -> dict[str, Any]:
 def failed(message: str, **extra: Any) -> dict[str, Any]:
     """A failure raised by miniplay itself (templating, a missing module...)."""
     return {"failed": True, "msg": message, "changed": False, **extra}
+
+
+def raised(message: str, pos: Position | None, *, with_changed: bool = True) -> dict[str, Any]:
+    """A failure raised while preparing the task (templating, a condition): Ansible
+    reports the error itself, where it sits (`pos`). `with_changed=False` leaves out
+    `changed`, for the results ansible-core gives none."""
+    result: dict[str, Any] = {"failed": True, "msg": message, ERROR_KIND: "task"}
+    if with_changed:
+        result["changed"] = False
+    if pos is not None:
+        result[ERROR_AT] = at(pos)
+    return result
+
+
+def at(pos: Position) -> str:
+    """`file:line:col` with the file made absolute, as ansible-core's Origin shows it."""
+    return f"{Path(pos.file).resolve()}:{pos.line}:{pos.column}"
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,15 +19,21 @@ from typing import Any
 
 from miniplay import events
 from miniplay.errors import MiniplayError
+from miniplay.executor.argpos import arg_position
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.loops import break_conditions, loop_items, loop_vars
 from miniplay.executor.outcome import (
+    ERROR_AT,
+    ERROR_DETAIL,
+    TASK_AT,
     aggregate,
+    at,
     delegated_to,
     failed,
     normalise,
+    raised,
     skipped,
     status_of,
 )
@@ -89,6 +95,8 @@ class TaskRunner:
             owner = delegated_to(result) if self._flag(task.delegate_facts, scope) else None
             self._store_facts(owner or host, facts)
         status = status_of(result)
+        if status is TaskStatus.FAILED and task.loop is None:
+            result[TASK_AT] = at(task.pos)
         ignored = status is TaskStatus.FAILED and self._flag(task.ignore_errors, scope)
         if status is TaskStatus.UNREACHABLE and self._flag(task.ignore_unreachable, scope):
             ignored = True
@@ -120,13 +128,15 @@ class TaskRunner:
         except UndefinedVariable as exc:  # ansible-core keeps it until `when` has been seen
             return self._unlooped(task, scope, exc)
         except MiniplayError as exc:  # ansible-core's result for this failure has no `changed`
-            return {"failed": True, "msg": exc.message}
+            return raised(exc.message, exc.pos, with_changed=False)
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             extra = loop_vars(control, item, index, items)
             item_scope = scope.child(extra)
             result = await self.one(task, host, item_scope, uid)
             result.update(extra)
+            if result.get("failed"):
+                result[TASK_AT] = at(task.pos)
             label = _label(task, item_scope, item, self.ctx)
             result["_ansible_item_label"] = label
             if self._flag(task.no_log, item_scope):
@@ -140,7 +150,7 @@ class TaskRunner:
                 if self._breaks(task, item_scope, result):
                     break
             except MiniplayError as exc:
-                return {"failed": True, "msg": exc.message}
+                return raised(exc.message, exc.pos, with_changed=False)
             await self._loop_pause(task, scope)
         return aggregate(results)
 
@@ -163,7 +173,7 @@ class TaskRunner:
                     return skipped(condition.value)
             except MiniplayError:
                 break
-        return failed(f"Task failed: {error.message}")
+        return raised(f"Task failed: {error.message}", error.pos)
 
     def _loop_names(self, task: Task, scope: VarScope) -> dict[str, Any]:
         """`loop_control` with a templated `loop_var`/`index_var` rendered, as Ansible
@@ -185,7 +195,7 @@ class TaskRunner:
             try:
                 holds = self.ctx.templar.condition(condition.value, scope, condition.pos)
             except MiniplayError as exc:
-                return failed(f"Task failed: {exc.message}")
+                return raised(f"Task failed: {exc.message}", exc.pos)
             if not holds:
                 self.dispatch.forget_job(task, host)
                 return skipped(condition.value)
@@ -201,8 +211,24 @@ class TaskRunner:
             args = self.ctx.templar.render(dict(task.args), scope, task.action_pos)
         except MiniplayError as exc:
             self.dispatch.forget_job(task, host)
-            return failed(exc.message)
+            return self._arg_error(task, scope, exc)
         return await self._attempts(task, host, scope, args, uid)
+
+    def _arg_error(self, task: Task, scope: VarScope, error: MiniplayError) -> dict[str, Any]:
+        """The failure of arguments that do not template, pointing (as ansible-core's
+        Origin does) at the value of the first argument that fails."""
+        result = raised(error.message, error.pos)
+        for name, value in task.args.items():
+            try:
+                self.ctx.templar.render(value, scope, task.action_pos)
+            except MiniplayError as exc:
+                pos = arg_position(task.pos, task.action_pos, str(name))
+                if pos is not None:
+                    result[ERROR_AT] = at(pos)
+                    result[ERROR_DETAIL] = (f"Error while resolving value for '{name}': "
+                                            f"{exc.message}")
+                break
+        return result
 
     def _retries(self, task: Task, scope: VarScope) -> int:
         if task.retries is not None:

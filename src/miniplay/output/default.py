@@ -44,6 +44,7 @@ from miniplay.events import (
 from miniplay.output import callback_view, clean_debug, display_view
 from miniplay.output.colors import Color, paint
 from miniplay.output.diff import render_diff
+from miniplay.output.origin import error_block
 from miniplay.results import HostStats, TaskStatus
 
 _STATUS_COLOR = {
@@ -216,6 +217,7 @@ class DefaultOutput:
         """The line of a non-loop ok, changed or failed result."""
         label = host_label(event.host, event.delegated_to)
         if event.status is TaskStatus.FAILED:
+            self._error_block(event.result)
             self._line(f"fatal: [{label}]: FAILED! => {self._dump(view)}", Color.ERROR)
             return
         text = f"{event.status.label}: [{label}]"
@@ -233,6 +235,8 @@ class DefaultOutput:
         verbose = self._is_verbose(view, event.verbose_always)
         dumped = f" => {self._dump(view, event.verbose_always)}" if verbose else ""
         if event.status in (TaskStatus.FAILED, TaskStatus.UNREACHABLE):
+            if event.status is TaskStatus.FAILED:
+                self._error_block(event.result)
             full = self._dump(view, event.verbose_always)
             self._line(f"failed: [{label}] (item={item}) => {full}", Color.ERROR)
         elif event.status is TaskStatus.SKIPPED:
@@ -240,6 +244,11 @@ class DefaultOutput:
         else:
             word = event.status.label
             self._line(f"{word}: [{label}] => (item={item}){dumped}", _STATUS_COLOR[event.status])
+
+    def _error_block(self, result: Mapping[str, Any]) -> None:
+        """ansible-core 2.19's `[ERROR]: Task failed: ...` and `Origin:` lines."""
+        for line in error_block(result):
+            self._line(line, Color.ERROR)
 
     def _retrying(self, event: Retrying) -> None:
         label = host_label(event.host, event.delegated_to)
