@@ -253,10 +253,8 @@ class Parser:
             pos = entries.pos_of(index)
             if isinstance(entry, YamlMap):
                 name = str(entry.get("role", entry.get("name", "")))
-                params = {k: plain(v) for k, v in entry.items()
-                          if k not in ("role", "name") and k not in kw.TASK_KEYWORDS}
-                params.update(plain(entry.get("vars") or {}))
-                nodes += self.role_nodes(name, pos, inherited.extend(entry), params, {})
+                nodes += self.role_nodes(name, pos, inherited.extend(entry),
+                                         _role_params(entry), {})
             else:
                 nodes += self.role_nodes(str(entry), pos, inherited, {}, {})
         return nodes
@@ -269,18 +267,17 @@ class Parser:
         A role listed in `roles:` (or as a dependency) runs once per play for the same
         parameters, as in Ansible; `import_role` always adds its tasks."""
         key = f"{name}:{sorted(params.items())!r}:{sorted(choices.items())!r}"
-        if once and key in self.roles_done:
+        source = load_role(name, str(Path(self.root).parent), pos, choices)
+        if once and key in self.roles_done and not source.allow_duplicates:
             return []
         self.roles_done.add(key)
-        source = load_role(name, str(Path(self.root).parent), pos, choices)
         info = RoleInfo(name, str(source.path), source.defaults, source.vars)
         nodes: list[Node] = []
         deps = source.dependency_list
         for index, dep in enumerate(source.dependencies):
             dep_pos = deps.pos_of(index) if deps is not None else pos
             dep_name = dep.get("role", dep.get("name")) if isinstance(dep, dict) else dep
-            dep_params = ({k: plain(v) for k, v in dep.items() if k not in ("role", "name")}
-                          if isinstance(dep, dict) else {})
+            dep_params = _role_params(dep) if isinstance(dep, dict) else {}
             nodes += self.role_nodes(str(dep_name), dep_pos, inherited, dep_params, {})
         self.play_roles.append(info)
         scoped = replace(inherited, vars={**inherited.vars, **params}, role=info)
@@ -408,6 +405,15 @@ class Parser:
                     fail(PlaybookError, problem[0], data.key_pos.get(key, data.pos), problem[1])
                 return Expr(plain(data[key]), data.pos_of(key)), key
         return None, "loop"
+
+
+def _role_params(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A role entry's parameters (in `roles:` or `dependencies:`): its keys that are no
+    keyword, and its `vars`, which become the role's variables the same way."""
+    params = {k: plain(v) for k, v in entry.items()
+              if k not in ("role", "name") and k not in kw.TASK_KEYWORDS}
+    params.update(plain(entry.get("vars") or {}))
+    return params
 
 
 def _choices(args: dict[str, Any]) -> dict[str, str]:

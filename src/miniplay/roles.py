@@ -35,6 +35,7 @@ class RoleSource:
     handlers_file: Path | None = None
     dependencies: tuple[Any, ...] = ()
     dependency_list: YamlSeq | None = None
+    allow_duplicates: bool = False  # meta/main.yml: run again for the same parameters
 
 
 def search_paths(playbook_dir: str) -> list[Path]:
@@ -90,10 +91,14 @@ def load_role(name: str, playbook_dir: str, pos: Position | None,
     path = find_role(name, playbook_dir, pos)
     meta = part_file(path, "meta")
     deps: YamlSeq | None = None
+    duplicates = False
     if meta is not None:
         data = load_file(meta).data
         if isinstance(data, YamlMap) and isinstance(data.get("dependencies"), YamlSeq):
             deps = data["dependencies"]
+        if isinstance(data, YamlMap):
+            duplicates = str(data.get("allow_duplicates", False)).lower() in (
+                "true", "yes", "on", "1")
     return RoleSource(
         name=name,
         path=path,
@@ -103,6 +108,7 @@ def load_role(name: str, playbook_dir: str, pos: Position | None,
         handlers_file=part_file(path, "handlers", chosen.get("handlers_from", "main")),
         dependencies=tuple(deps or ()),
         dependency_list=deps,
+        allow_duplicates=duplicates,
     )
 
 
