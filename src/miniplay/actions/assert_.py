@@ -12,15 +12,12 @@ async def assert_(call: ActionCall) -> dict[str, Any]:
     that = call.raw_args.get("that")
     conditions = that if isinstance(that, list) else [that]
     quiet = bool(call.args.get("quiet", False))
+    # not quiet: the result is shown in full, passed or failed (as ansible-core's action)
+    shown = {} if quiet else {"_ansible_verbose_always": True}
     for condition in conditions:
         if not call.templar.condition(condition, call.scope, call.task.where("args")):
             message = call.args.get("fail_msg", call.args.get("msg", "Assertion failed"))
             return {"failed": True, "changed": False, "assertion": condition,
-                    "evaluated_to": False, "msg": message}
-    result: dict[str, Any] = {
-        "changed": False,
-        "msg": call.args.get("success_msg", "All assertions passed"),
-    }
-    if not quiet:
-        result["_ansible_verbose_always"] = True
-    return result
+                    "evaluated_to": False, "msg": message, **shown}
+    return {"changed": False, "msg": call.args.get("success_msg", "All assertions passed"),
+            **shown}

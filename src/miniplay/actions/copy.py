@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from miniplay.actions.base import ActionCall, HostAccess
+from miniplay.executor.outcome import ERROR_KIND
 
 FILE_ARGS = ("mode", "owner", "group", "attributes", "seuser", "serole", "setype",
              "selevel", "unsafe_writes")
@@ -59,12 +60,16 @@ def find_source(call: ActionCall, name: str) -> Path | None:
 
 
 def not_found(call: ActionCall, name: str) -> dict[str, Any]:
-    places = [str(Path(b) / sub / name) for b in call.search_dirs
-              for sub in ("files", "")]
-    searched = "\n\t".join(p.rstrip("/") for p in places)
-    return {"failed": True, "changed": False,
+    """Ansible's failure for a `src` it cannot find (an absolute one is not searched
+    for, so no places are listed); raised by the action, hence `Task failed: ...`."""
+    searched = ""
+    if not Path(os.path.expanduser(name)).is_absolute():
+        places = [str(Path(b) / sub / name) for b in call.search_dirs
+                  for sub in ("files", "")]
+        searched = "\nSearched in:\n\t" + "\n\t".join(p.rstrip("/") for p in places)
+    return {"failed": True, "changed": False, ERROR_KIND: "task",
             "msg": "Unexpected AnsibleActionFail error: "
-                   f"Could not find or access '{name}'\nSearched in:\n\t{searched} on the "
+                   f"Could not find or access '{name}'{searched} on the "
                    "Ansible Controller.\nIf you are using a module and expect the file to "
                    "exist on the remote, see the remote_src option"}
 

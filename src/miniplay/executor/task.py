@@ -28,6 +28,7 @@ from miniplay.executor.outcome import (
     ERROR_AT,
     ERROR_DETAIL,
     TASK_AT,
+    UNKNOWN_ERROR,
     aggregate,
     at,
     delegated_to,
@@ -95,8 +96,8 @@ class TaskRunner:
             owner = delegated_to(result) if self._flag(task.delegate_facts, scope) else None
             self._store_facts(owner or host, facts)
         status = status_of(result)
-        if status is TaskStatus.FAILED and task.loop is None:
-            result[TASK_AT] = at(task.pos)
+        if status is TaskStatus.FAILED and (task.loop is None or "results" not in result):
+            result[TASK_AT] = at(task.pos)  # a loop's failed items carry their own
         ignored = status is TaskStatus.FAILED and self._flag(task.ignore_errors, scope)
         if status is TaskStatus.UNREACHABLE and self._flag(task.ignore_unreachable, scope):
             ignored = True
@@ -290,17 +291,25 @@ class TaskRunner:
                 result["changed"] = all(
                     self.ctx.templar.condition(c.value, bound, c.pos) for c in task.changed_when)
             except MiniplayError as exc:
-                return {**result, "failed": True, "msg": exc.message}
+                return _condition_error(result, "changed_when_result", exc.message)
         if task.failed_when is not None:
             try:
                 verdict = all(
                     self.ctx.templar.condition(c.value, bound, c.pos) for c in task.failed_when)
             except MiniplayError as exc:
-                return {**result, "failed": True, "failed_when_result": exc.message,
-                        "msg": exc.message}
+                return _condition_error(result, "failed_when_result", exc.message)
             result["failed"] = verdict
             result["failed_when_result"] = verdict
+            if verdict:
+                result.setdefault("msg", UNKNOWN_ERROR)
         return result
+
+
+def _condition_error(result: dict[str, Any], key: str, message: str) -> dict[str, Any]:
+    """A `changed_when`/`failed_when` that cannot be evaluated fails the task, the error
+    under `key` (ansible-core 2.19: `msg` is left as the action gave it, or set to its
+    unknown-error text when the action gave none)."""
+    return {"msg": UNKNOWN_ERROR, **result, "failed": True, key: message}
 
 
 def _strip_internal(value: Any) -> Any:

@@ -100,6 +100,7 @@ class DefaultOutput:
         self._tasks: dict[str, _Task] = {}
         self._last_banner: str | None = None
         self._warned: set[str] = set()
+        self._errors_shown: set[str] = set()
         self._free = False
         self._handlers: dict[type, Callable[[Any], None]] = {
             PlaybookStart: self._playbook_start,
@@ -198,6 +199,8 @@ class DefaultOutput:
         else:
             has_items = event.loop and "results" in view
             view = clean_debug(view, event.action)
+            if event.status is TaskStatus.FAILED:  # ansible-core cleans debug's results
+                has_items = event.loop and "results" in view  # away first: a summary shows
             if event.status is TaskStatus.SKIPPED:
                 self._skipped(event, view)
             elif not has_items:
@@ -218,7 +221,8 @@ class DefaultOutput:
         label = host_label(event.host, event.delegated_to)
         if event.status is TaskStatus.FAILED:
             self._error_block(event.result)
-            self._line(f"fatal: [{label}]: FAILED! => {self._dump(view)}", Color.ERROR)
+            dumped = self._dump(view, event.verbose_always)
+            self._line(f"fatal: [{label}]: FAILED! => {dumped}", Color.ERROR)
             return
         text = f"{event.status.label}: [{label}]"
         if self._is_verbose(view, event.verbose_always):
@@ -246,8 +250,14 @@ class DefaultOutput:
             self._line(f"{word}: [{label}] => (item={item}){dumped}", _STATUS_COLOR[event.status])
 
     def _error_block(self, result: Mapping[str, Any]) -> None:
-        """ansible-core 2.19's `[ERROR]: Task failed: ...` and `Origin:` lines."""
-        for line in error_block(result):
+        """ansible-core 2.19's `[ERROR]: Task failed: ...` and `Origin:` lines; a block
+        already printed is not repeated (Ansible shows each distinct error once)."""
+        lines = error_block(result)
+        text = "\n".join(lines)
+        if not lines or text in self._errors_shown:
+            return
+        self._errors_shown.add(text)
+        for line in lines:
             self._line(line, Color.ERROR)
 
     def _retrying(self, event: Retrying) -> None:

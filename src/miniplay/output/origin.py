@@ -29,8 +29,10 @@ _TASK_FAILED = "Task failed: "
 def _summary(result: Mapping[str, Any]) -> str:
     text = str(result.get("msg", "Unknown error."))
     kind = result.get(ERROR_KIND)
+    if text.startswith(_TASK_FAILED):  # already ansible-core's summary
+        return text
     if kind == "task":
-        return text if text.startswith(_TASK_FAILED) else _TASK_FAILED + text
+        return _TASK_FAILED + text
     word = "Module" if kind == "module" else "Action"
     return f"{_TASK_FAILED}{word} failed: {text}" if text else f"{_TASK_FAILED}{word} failed."
 
