@@ -1,12 +1,12 @@
-"""Where a task argument's value is written, for an error in it.
+"""What the model does not keep of a task or play, read again from its file.
 
-Takes: a task and the name of one of its arguments. Gives: the position of that
-argument's value in the task's file, or None when it cannot be told (free-form text,
-an argument from `args:`, an unreadable file). Raises: nothing.
+Takes: a position (of a task or play mapping) and, for an argument, its name. Gives:
+the mapping written there, or the position of an argument's value; None when it cannot
+be told (free-form text, an argument from `args:`, an unreadable file). Raises: nothing.
 
-The model keeps the positions of a task's keywords, not of its arguments; this is asked
-only when an argument fails to template, so the file is read again then, never on the
-way of a task that works.
+The model keeps the positions of a task's keywords, not of its arguments, nor the play's
+`environment` (parsed onto each task); these are asked for rarely (an argument that
+fails to template; a play's fact gathering), so the file is read again then.
 """
 
 from __future__ import annotations
@@ -33,14 +33,19 @@ def _find_task(node: Any, pos: Position) -> YamlMap | None:
     return None
 
 
+def mapping_at(pos: Position) -> YamlMap | None:
+    """The mapping (a task, a play) written at `pos`, read again from its file."""
+    try:
+        document = load_file(pos.file)
+    except MiniplayError:
+        return None
+    return _find_task(document.data, pos)
+
+
 def arg_position(task_pos: Position, action_pos: Position, name: str) -> Position | None:
     """Position of argument `name`'s value in the task written at `task_pos`, whose
     action key sits at `action_pos`."""
-    try:
-        document = load_file(task_pos.file)
-    except MiniplayError:
-        return None
-    task = _find_task(document.data, task_pos)
+    task = mapping_at(task_pos)
     if task is None:
         return None
     for key, value in task.items():

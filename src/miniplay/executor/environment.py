@@ -6,7 +6,8 @@ mapping, a list of mappings, or a template) and the host's scope. Gives: one
 that does not template.
 
 Each level may be a list: its items merge in order, later names win. A mapping item has
-each value templated, and a value that templates to `omit` is left out; any other item
+each value templated, and a value that templates to `omit` is left out (so is one using
+`ansible_env` before facts are gathered, as Ansible's special case); any other item
 is templated whole and must give a mapping, else it is skipped with Ansible's warning
 (`could not parse environment value, skipping: ...`) rather than failing the task.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from miniplay.model import Expr
-from miniplay.templating import OMIT, Templar
+from miniplay.templating import OMIT, Templar, UndefinedVariable
 
 
 def merged_environment(levels: tuple[Expr, ...], templar: Templar,
@@ -30,7 +31,12 @@ def merged_environment(levels: tuple[Expr, ...], templar: Templar,
     for item, pos in written:
         if isinstance(item, Mapping):
             for name, value in item.items():
-                rendered = templar.render(value, scope, pos)
+                try:
+                    rendered = templar.render(value, scope, pos)
+                except UndefinedVariable as exc:
+                    if "ansible_env" in exc.message or "ansible_facts.env" in exc.message:
+                        continue  # facts not gathered yet: Ansible leaves the name out
+                    raise
                 if not _is_omit(rendered):
                     merged[str(name)] = rendered
             continue

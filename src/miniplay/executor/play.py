@@ -18,6 +18,7 @@ from typing import Any
 
 from miniplay import events
 from miniplay.errors import PlaybookError, TemplateError
+from miniplay.executor.argpos import mapping_at
 from miniplay.executor.batches import ORDERS, batches, ordered
 from miniplay.executor.context import RunContext
 from miniplay.executor.dispatch import Dispatcher
@@ -40,9 +41,16 @@ class PlaybookStopped(Exception):
 
 
 def _facts_task(play: Play) -> Task:
+    """The implicit fact gathering: it runs with the play's `environment`, as Ansible's
+    does (a value using `ansible_env`, not gathered yet, is left out there)."""
     args = {} if play.gather_subset is None else {"gather_subset": play.gather_subset.value}
+    environment: tuple[Expr, ...] = ()
+    if "environment" in play.key_pos:
+        written = mapping_at(play.pos)
+        if written is not None and written.get("environment") is not None:
+            environment = (Expr(plain(written["environment"]), written.pos_of("environment")),)
     return Task(action="gather_facts", args=args, pos=play.pos, action_pos=play.pos,
-                name="Gathering Facts", tags=frozenset({"always"}))
+                name="Gathering Facts", tags=frozenset({"always"}), environment=environment)
 
 
 class PlayRunner:
