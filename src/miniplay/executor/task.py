@@ -47,6 +47,7 @@ from miniplay.unsafe import mark_unsafe
 from miniplay.variables import VarScope
 
 RETRIES_EXHAUSTED = "retries exhausted"
+LOOP_FACT_ACTIONS = frozenset({"set_fact", "include_vars"})  # they set variables per item
 FACT_ACTIONS = frozenset({"set_fact", "include_vars"})
 
 
@@ -84,7 +85,15 @@ class TaskRunner:
         start = time.time()
         scope = self.ctx.scope(host, self.play, task)
         if task.loop is not None:
+            state = self.ctx.state(host)
+            kept = (dict(state.vars), dict(state.include_vars))
             result = await self._loop(task, host, scope, uid)
+            if result.get("failed") and task.action in LOOP_FACT_ACTIONS:
+                # later items saw the earlier items' variables, but ansible-core keeps
+                # none of them when the looped task fails (ignored or not)
+                for layer, before in zip((state.vars, state.include_vars), kept, strict=True):
+                    layer.clear()
+                    layer.update(before)
         else:
             result = await self.one(task, host, scope, uid)
         if task.register:
