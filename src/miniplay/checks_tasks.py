@@ -370,8 +370,9 @@ def deferred(found: list[Diagnostic], why: str, everything: bool = False) -> lis
             return False
         return not diag.rule.startswith("not-built") if everything else diag.rule in DEFERRED
 
-    return [replace(d, severity="warning", hint=f"{d.hint + '; ' if d.hint else ''}Ansible "
-                    f"accepts this and fails only when the task runs (guarded by {why})")
+    return [replace(d, severity="warning", deferred=True,
+                    hint=f"{d.hint + '; ' if d.hint else ''}Ansible accepts this and fails "
+                         f"only when the task runs (guarded by {why})")
             if later(d) else d for d in found]
 
 

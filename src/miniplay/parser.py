@@ -30,6 +30,7 @@ from miniplay.parser_args import (
     task_args,
     with_args_keyword,
 )
+from miniplay.parser_failures import Failures, playbook_failures, task_file_failures
 from miniplay.roles import load_role, task_file_candidates
 
 IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook",
@@ -129,8 +130,9 @@ def _expr(data: YamlMap, key: str) -> Expr | None:
 class Parser:
     """Builds the model for one playbook file and everything it imports."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, failures: Failures | None = None) -> None:
         self.root = path
+        self.failures = failures or Failures()
         self.files: list[str] = []
         self.stack: list[str] = []
         self.play_roles: list[RoleInfo] = []
@@ -234,6 +236,9 @@ class Parser:
     def node(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> list[Node]:
         if "block" in data:
             return [self.block(data, path, inherited, handler)]
+        problem = self.failures.for_task(data)
+        if problem is not None:
+            return [self.failing(data, problem, inherited, handler)]
         action, key = self.action_of(data)
         if action == "import_tasks":
             return self.import_tasks(data, key, path, inherited, handler)
@@ -352,8 +357,32 @@ class Parser:
             return name, key
         return kw.short_name(key), key
 
+    def failing(self, data: YamlMap, message: str, inherited: Inherited,
+                handler: bool) -> Task:
+        """A task Ansible fails when it runs (see `parser_failures`): a `fail` with the
+        problem's words, keeping the task's name, conditions, register and error rules."""
+        try:
+            own = inherited.extend(data)
+        except PlaybookError:
+            own = inherited
+        return Task(
+            action="fail", args={"msg": message}, pos=data.pos, action_pos=data.pos,
+            name=None if data.get("name") is None else str(data["name"]),
+            key_pos=dict(data.key_pos), when=own.when,
+            register=data["register"] if isinstance(data.get("register"), str) else None,
+            tags=own.tags, vars=own.vars, is_handler=handler, role=own.role,
+            listen=_strings(data.get("listen")),
+            ignore_errors=own.scalars.get("ignore_errors"),
+            ignore_unreachable=own.scalars.get("ignore_unreachable"),
+            no_log=own.scalars.get("no_log"), run_once=own.scalars.get("run_once"),
+            any_errors_fatal=own.scalars.get("any_errors_fatal"),
+        )
+
     def task(self, data: YamlMap, action: str, key: str, inherited: Inherited,
              handler: bool) -> Task:
+        problem = self.failures.for_task(data)
+        if problem is not None:
+            return self.failing(data, problem, inherited, handler)
         args = self._args(data, action, key)
         own = inherited.extend(data)
         scalars = dict(own.scalars)
@@ -433,13 +462,15 @@ def _without(data: YamlMap, *keys: str) -> YamlMap:
 
 
 def parse_playbook(path: str) -> Playbook:
-    """The model of the playbook at `path` (imports inlined)."""
-    return Parser(path).playbook()
+    """The model of the playbook at `path` (imports inlined; tasks Ansible fails when
+    they run, though it accepts them, made failing tasks: `parser_failures`)."""
+    return Parser(path, playbook_failures(path)).playbook()
 
 
 def parse_task_file(path: str, root: str, inherited: Inherited) -> list[Node]:
-    """Tasks of a file included at run time (`include_tasks`), with the include's keywords."""
-    parser = Parser(root)
+    """Tasks of a file included at run time (`include_tasks`), with the include's keywords;
+    a task with a problem fails when it runs, as in Ansible."""
+    parser = Parser(root, task_file_failures(path, str(Path(root).parent)))
     return parser.nodes(parser._load(path, None), path, inherited)
 
 

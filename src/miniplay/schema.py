@@ -50,6 +50,8 @@ class Diagnostic:
     message: str
     pos: Position | None
     hint: str | None = None
+    deferred: bool = False  # an error Ansible reports only when the task runs: a warning
+    # here, and the task fails when it runs (`parser` turns it into a failing task)
 
     def render(self) -> str:
         """``file:line:col: error: message``, the source line, a caret, the hint."""
