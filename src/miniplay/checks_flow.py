@@ -40,8 +40,9 @@ from miniplay.checks_flow_defs import (
 from miniplay.checks_flow_uses import Use, UseFinder, place
 from miniplay.checks_jinja import CONDITION_KEYS, is_template
 from miniplay.errors import Position
-from miniplay.keywords import HANDLER_KEYWORDS, action_candidates, parse_args, short_name
+from miniplay.keywords import HANDLER_KEYWORDS, action_candidates, short_name
 from miniplay.loader import YamlMap, YamlSeq
+from miniplay.parser_args import task_args
 from miniplay.schema import Diagnostic, did_you_mean
 
 MAGIC = frozenset({
@@ -57,7 +58,8 @@ SKIP_KEYS = frozenset({"register", "vars", "vars_files", "roles", "block", "resc
 BARE_ARGS = {"assert": frozenset({"that"}), "debug": frozenset({"var"})}
 ROLE_ACTIONS = frozenset({"include_role", "import_role"})
 ARGS_NEEDED = ROLE_ACTIONS | {"set_fact", "include_vars", "import_tasks", "include_tasks",
-                              "async_status", "debug"}
+                              "async_status", "debug", "add_host"}
+_ADD_HOST_ARGS = frozenset({"name", "host", "hostname", "groups", "group", "groupname"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +232,7 @@ class FlowChecker:
         if module not in ARGS_NEEDED:
             return {}
         try:
-            return parse_args(module, value)
+            return task_args(module, value)
         except Exception:  # bad arguments are the structural checks' business
             return {}
 
@@ -344,15 +346,18 @@ class FlowChecker:
         elif module in ("import_tasks", "include_tasks"):
             self.task_file(args, node, local, state)
         elif module in ROLE_ACTIONS:
-            self.role(args.get("name"), local, state)
+            self.role(args.get("name", args.get("role")), local, state)
+        elif module == "add_host":  # variables of a new host, read by a later play
+            state.defined.update({str(k): Origin("given to add_host", node.pos)
+                                  for k in args if k not in _ADD_HOST_ARGS})
         elif module and module not in self.builtin:
             self.go_opaque(state)  # a library/ module may return any fact
 
     def set_fact(self, args: dict[str, Any], node: YamlMap, state: FlowState) -> None:
         """`set_fact` keys become defined; templated keys make the walk opaque."""
         for key in args:
-            if not isinstance(key, str) or is_template(key) or key == "_raw_params":
-                self.go_opaque(state)
+            if not isinstance(key, str) or is_template(key) or key.startswith("_"):
+                self.go_opaque(state)  # named at run time (a template, whole-args template)
             elif key != "cacheable":
                 state.defined[key] = Origin("set by set_fact", node.pos)
 

@@ -221,3 +221,11 @@ def test_names_with_digits_in_quoted_kv_text_are_reported_as_written() -> None:
     uses = finder.uses('echo k="{{ ec2_access_key }}" t="{{ web5_y }}"',
                        Position("p.yml", 1, 1))
     assert sorted(use.name for use in uses) == ["ec2_access_key", "web5_y"]
+
+
+def test_run_time_definitions_are_not_reported(tmp_path: Path) -> None:
+    # add_host gives the new host variables; a templated set_fact key may define anything
+    text = PLAY + ("    - add_host:\n        name: new1\n        colour: blue\n"
+                   "    - set_fact: \"{{ key }}=1\"\n      vars:\n        key: shade\n"
+                   "    - debug:\n        msg: '{{ colour }} {{ shade }}'\n")
+    assert _rules(tmp_path, text) == []
