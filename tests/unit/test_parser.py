@@ -111,3 +111,60 @@ def test_two_actions_name_both(tmp_path: Path) -> None:
                  "- hosts: all\n  tasks:\n    - debug: msg=x\n      bogus_kw: 1\n")
     with pytest.raises(PlaybookError, match="conflicting action statements: debug, bogus_kw"):
         parse_playbook(path)
+
+
+def test_arguments_ansible_templates_at_run_time(tmp_path: Path) -> None:
+    from miniplay.parser_args import VARIABLE_PARAMS
+
+    path = write(tmp_path, "site.yml", """
+- hosts: all
+  tasks:
+    - set_fact: "{{ key }}=blue"
+    - assert: "{{ checks }}"
+    - action: "{{ packager }} msg=hi"
+    - debug:
+      args: "{{ more }}"
+    - action:
+        module: ansible.legacy.assert
+        args:
+          that: 1 == 1
+""")
+    tasks = [t for t in iter_tasks(parse_playbook(path).plays[0].tasks) if isinstance(t, Task)]
+    assert [(t.action, dict(t.args)) for t in tasks] == [
+        ("set_fact", {"{{ key }}": "blue"}),
+        ("assert", {VARIABLE_PARAMS: "{{ checks }}"}),
+        ("{{ packager }}", {"msg": "hi"}),
+        ("debug", {VARIABLE_PARAMS: "{{ more }}"}),
+        ("assert", {"that": "1 == 1"}),
+    ]
+
+
+def test_static_imports_render_known_names(tmp_path: Path) -> None:
+    write(tmp_path, "roles/web/tasks/main.yml", "- import_tasks: \"{{ role_path }}/x.yml\"\n")
+    write(tmp_path, "roles/web/x.yml", "- debug: msg=from-x\n")
+    write(tmp_path, "inner.yml", "- hosts: all\n  tasks:\n    - debug: msg=inner\n")
+    path = write(tmp_path, "site.yml", """
+- hosts: all
+  roles: [web]
+- ansible.legacy.import_playbook: "{{ 'inner' }}.yml"
+""")
+    plays = parse_playbook(path).plays
+    assert [t.args.get("msg") for t in iter_tasks(plays[0].role_tasks)] == ["from-x"]
+    assert [t.args.get("msg") for t in iter_tasks(plays[1].tasks)] == ["inner"]
+
+
+def test_a_task_ansible_fails_at_run_time_fails_there(tmp_path: Path) -> None:
+    path = write(tmp_path, "site.yml", """
+- hosts: all
+  tasks:
+    - name: bad keyword value
+      debug: msg=x
+      diff: yes.
+      ignore_errors: true
+    - debug: msg=fine
+""")
+    first, second = iter_tasks(parse_playbook(path).plays[0].tasks)
+    assert (first.action, first.name) == ("fail", "bad keyword value")
+    assert "`diff` must be a boolean" in first.args["msg"]
+    assert first.ignore_errors is not None
+    assert (second.action, dict(second.args)) == ("debug", {"msg": "fine"})
