@@ -478,7 +478,10 @@ def parse_included_role(name: str, root: str, inherited: Inherited, args: dict[s
                         pos: Position) -> list[Node]:
     """Tasks of a role included at run time (`include_role`). Its handlers would have to
     join the play while it runs; miniplay refuses that rather than drop them."""
-    parser = Parser(root)
+    playbook_dir = str(Path(root).parent)
+    tasks = load_role(name, playbook_dir, pos, _choices(args)).tasks_file
+    failures = task_file_failures(str(tasks), playbook_dir) if tasks is not None else None
+    parser = Parser(root, failures)
     nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False)
     if parser.role_handlers:
         raise PlaybookError(
