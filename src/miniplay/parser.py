@@ -133,6 +133,7 @@ class Parser:
     def __init__(self, path: str, failures: Failures | None = None) -> None:
         self.root = path
         self.failures = failures or Failures()
+        self.rescued = 0  # depth of blocks with a rescue around the tasks being parsed
         self.files: list[str] = []
         self.stack: list[str] = []
         self.play_roles: list[RoleInfo] = []
@@ -236,7 +237,7 @@ class Parser:
     def node(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> list[Node]:
         if "block" in data:
             return [self.block(data, path, inherited, handler)]
-        problem = self.failures.for_task(data)
+        problem = self.failures.for_task(data, self._caught(data, inherited))
         if problem is not None:
             return [self.failing(data, problem, inherited, handler)]
         action, key = self.action_of(data)
@@ -299,10 +300,21 @@ class Parser:
         data = self._load(str(path), None)
         return self.nodes(data, str(path), inherited, handler)
 
+    def _caught(self, data: YamlMap, inherited: Inherited) -> bool:
+        """Whether a failure of this task is caught: ignore_errors, a block's rescue."""
+        return "ignore_errors" in data or "ignore_errors" in inherited.scalars \
+            or self.rescued > 0
+
     def block(self, data: YamlMap, path: str, inherited: Inherited, handler: bool) -> Block:
         inner = inherited.extend(data)
+        rescued = 1 if data.get("rescue") else 0
+        self.rescued += rescued
+        try:
+            body = tuple(self.nodes(data.get("block"), path, inner, handler))
+        finally:
+            self.rescued -= rescued
         return Block(
-            block=tuple(self.nodes(data.get("block"), path, inner, handler)),
+            block=body,
             rescue=tuple(self.nodes(data.get("rescue"), path, inner, handler)),
             always=tuple(self.nodes(data.get("always"), path, inner, handler)),
             pos=data.pos,
@@ -380,7 +392,7 @@ class Parser:
 
     def task(self, data: YamlMap, action: str, key: str, inherited: Inherited,
              handler: bool) -> Task:
-        problem = self.failures.for_task(data)
+        problem = self.failures.for_task(data, self._caught(data, inherited))
         if problem is not None:
             return self.failing(data, problem, inherited, handler)
         args = self._args(data, action, key)

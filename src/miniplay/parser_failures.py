@@ -15,7 +15,7 @@ fails with the diagnostic's words.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +32,30 @@ AT_RUN_TIME = frozenset({"missing-file", "missing-role", "unknown-module", "jinj
 class Failures:
     """Deferred diagnostics by file, matched to the task nodes they sit in."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic] = ()) -> None:
-        self._by_file: dict[str, list[Diagnostic]] = defaultdict(list)
-        for diag in diagnostics:
-            if diag.deferred and diag.pos is not None and diag.rule not in AT_RUN_TIME:
-                self._by_file[_key(diag.pos.file)].append(diag)
+    def __init__(self, diagnostics: Iterable[Diagnostic] = (),
+                 source: Callable[[], Iterable[Diagnostic]] | None = None,
+                 everywhere: bool = False) -> None:
+        """`diagnostics` now, or `source` called the first time a task whose failure is
+        caught asks (validation costs time a playbook without such tasks never pays);
+        `everywhere`: any task may fail so (a file read at run time)."""
+        self._by_file: dict[str, list[Diagnostic]] | None = None
+        self._source = source or (lambda: diagnostics)
+        self.everywhere = everywhere
 
-    def for_task(self, node: YamlMap) -> str | None:
-        """The message a task must fail with, or None when it may run."""
-        found = self._by_file.get(_key(node.pos.file))
+    def _index(self) -> dict[str, list[Diagnostic]]:
+        if self._by_file is None:
+            self._by_file = defaultdict(list)
+            for diag in self._source():
+                if diag.deferred and diag.pos is not None and diag.rule not in AT_RUN_TIME:
+                    self._by_file[_key(diag.pos.file)].append(diag)
+        return self._by_file
+
+    def for_task(self, node: YamlMap, caught: bool) -> str | None:
+        """The message a task must fail with, or None when it may run. `caught`: its
+        failure is caught (ignore_errors, a block's rescue), where such problems are."""
+        if not (caught or self.everywhere):
+            return None
+        found = self._index().get(_key(node.pos.file))
         if not found:
             return None
         start, end = (node.pos.line, node.pos.column), _extent(node)
@@ -55,7 +70,7 @@ def playbook_failures(path: str) -> Failures:
     """The deferred failures of a playbook and the files it statically reaches."""
     from miniplay.validate import validate_file
 
-    return Failures(validate_file(path))
+    return Failures(source=lambda: validate_file(path))
 
 
 def task_file_failures(path: str, playbook_dir: str) -> Failures:
@@ -69,8 +84,8 @@ def task_file_failures(path: str, playbook_dir: str) -> Failures:
     checker = PlaybookChecker()
     found = checker.tasks.check_task_file_content(path, Scope(path, Path(playbook_dir),
                                                               dynamic=True))
-    return Failures(replace(d, deferred=True) for d in found
-                    if d.severity == "error" or d.deferred)
+    return Failures([replace(d, deferred=True) for d in found
+                     if d.severity == "error" or d.deferred], everywhere=True)
 
 
 def _key(file: str) -> str:
