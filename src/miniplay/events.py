@@ -21,6 +21,7 @@ from miniplay.results import HostStats, TaskStatus
 class PlaybookStart:
     path: str
     time: float
+    plays: int = 0  # how many plays the playbook holds (-vv prints it)
 
 
 @dataclass(frozen=True, slots=True)

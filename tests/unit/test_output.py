@@ -72,7 +72,7 @@ class Play:
 
     def __init__(self) -> None:
         self.events: list[Event] = [
-            PlaybookStart("/p/site.yml", T0),
+            PlaybookStart("/p/site.yml", T0, 1),
             PlayStart("Demo", "play-1", "/p/site.yml:1", ("web01", "web02", "db1"), T0),
         ]
         self.uid = ""

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from miniplay import events
 from miniplay.events import EventSink
 from miniplay.executor.context import RunContext
+from miniplay.executor.hoststate import HostState
 from miniplay.executor.jobs import now
 from miniplay.executor.play import PlaybookStopped, PlayRunner
 from miniplay.inventory import Inventory
@@ -37,11 +38,15 @@ class RunSummary:
     interrupted: bool = False
 
 
-def exit_code_for(stats: dict[str, HostStats]) -> int:
-    """ansible-playbook's rule: 4 if any host unreachable, else 2 if any failed, else 0."""
-    if any(s.unreachable for s in stats.values()):
+def exit_code_for(states: Iterable[HostState]) -> int:
+    """ansible-playbook's rule, on the hosts' state when the run ends (not on the recap's
+    counts): 4 if a host is unreachable, else 2 if one is failed, else 0. A failure
+    rescued, ignored or cleared by `meta: clear_host_errors` fails nothing; a host
+    failed by another's any_errors_fatal does, even once rescued."""
+    hosts = list(states)
+    if any(s.unreachable for s in hosts):
         return 4
-    if any(s.failures for s in stats.values()):
+    if any(s.failed or s.fatal_marked for s in hosts):
         return 2
     return 0
 
@@ -67,7 +72,7 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
         ctx.state(host).stats = dataclasses.replace(before)
     finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths,
                                       playbook.role_paths))
-    sink.emit(events.PlaybookStart(playbook.path, now()))
+    sink.emit(events.PlaybookStart(playbook.path, now(), len(playbook.plays)))
     if not inventory.hosts and not options.inventory:
         sink.emit(events.Warning("No inventory was parsed, only implicit localhost is available"))
     interrupted = False
@@ -85,9 +90,7 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
                                  "--start-at-task can only follow static includes."))
     stats = {host: state.stats for host, state in ctx.states.items() if _counted(state.stats)}
     sink.emit(events.Recap(stats, now(), interrupted))
-    code = 99 if interrupted else exit_code_for(stats)
-    if code == 0 and any(state.fatal_marked for state in ctx.states.values()):
-        code = 2  # hosts failed by any_errors_fatal, though rescued, fail the run
+    code = 99 if interrupted else exit_code_for(ctx.states.values())
 
     return RunSummary(stats, code, interrupted)
 

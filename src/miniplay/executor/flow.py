@@ -128,10 +128,11 @@ class Flow:
         elif action in ("end_host", "end_batch"):
             for target in hosts if action == "end_batch" else [host]:
                 self.ctx.state(target).ended = True
-        elif action == "clear_host_errors":
-            for target in self.play.hosts:
+        elif action == "clear_host_errors":  # every host of the play's pattern
+            for target in self.play.all_hosts or self.play.hosts:
                 self.ctx.state(target).failed = False
                 self.ctx.state(target).unreachable = False
+                self.ctx.state(target).failure_pending = False  # in an always: for good
         elif action == "clear_facts":
             for target in self.play.hosts:
                 self.ctx.state(target).facts_vars.clear()

@@ -35,7 +35,8 @@ class Handlers:
         self.play = play
         self.model = model
 
-    def _forced(self) -> bool:
+    def forced(self) -> bool:
+        """`force_handlers` (play keyword or `--force-handlers`) is on."""
         if self.ctx.options.force_handlers:
             return True
         expr = self.model.force_handlers
@@ -45,7 +46,7 @@ class Handlers:
         state = self.ctx.state(host)
         if state.unreachable or state.ended:
             return False
-        return not state.failed or self._forced()
+        return not state.failed or self.forced()
 
     async def flush(self, linear: Linear, hosts: list[str]) -> None:
         """Run every notified handler, in definition order, until none is pending.

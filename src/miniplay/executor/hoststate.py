@@ -40,6 +40,7 @@ class HostState:
     unreachable: bool = False
     ended: bool = False
     fatal_marked: bool = False  # failed by another host's any_errors_fatal (see strategy)
+    failure_pending: bool = False  # failed, running an `always:`; clear_host_errors clears
     counted: bool = False
 
     generation: ClassVar[int] = 0

@@ -12,6 +12,7 @@ Order per batch (ansible-core): facts → `pre_tasks` → handlers → `tasks` �
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,9 @@ class PlayRunner:
             state.ended = True
         except PlayAborted as stop:
             aborted = stop
+            if handlers.forced():  # force_handlers: notified handlers still run
+                with contextlib.suppress(PlayAborted, PlayEnded):
+                    await handlers.flush(linear, batch)
         # ansible-core 2.19 prints the banner only when max_fail_percentage aborts the
         # play (twice); not when every host simply failed (observed, with or without
         # serial or strategy free).

@@ -107,10 +107,13 @@ class Linear:
                        and not self.ctx.state(h).unreachable]
             for host in pending:
                 self.ctx.state(host).failed = False
+                self.ctx.state(host).failure_pending = True
             await self.run_nodes(block.always, [h for h in hosts
                                                 if not self.ctx.state(h).unreachable])
-            for host in pending:
-                self.ctx.state(host).failed = True
+            for host in pending:  # still failed, unless `meta: clear_host_errors` ran
+                state = self.ctx.state(host)
+                state.failed = state.failed or state.failure_pending
+                state.failure_pending = False
 
     async def _section(self, nodes: Sequence[Node], hosts: list[str], catching: bool) -> None:
         """A block's `block:` or `rescue:` list; `catching` when a failure in it goes on

@@ -163,6 +163,7 @@ class DefaultOutput:
     def _playbook_start(self, event: PlaybookStart) -> None:
         if self.verbosity > 1:
             self._banner(f"PLAYBOOK: {os.path.basename(event.path)}")
+            self._line(f"{event.plays} plays in {event.path}")
 
     def _play_start(self, event: PlayStart) -> None:
         self._free = event.strategy in ("free", "host_pinned")
