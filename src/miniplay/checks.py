@@ -39,7 +39,7 @@ from typing import Any
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
 from miniplay.checks_jinja import JinjaChecker, is_template
 from miniplay.checks_roles import RoleChecker
-from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
+from miniplay.checks_tasks import TaskChecker, collect_handlers, guard_of, not_built
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.roles import vars_file_candidates
 from miniplay.schema import Diagnostic, SchemaSet, describe, error
@@ -125,7 +125,7 @@ class PlaybookChecker:
         role_found, handlers = self.roles.check_play(play, scope, handlers)  # checks_roles
         found += role_found
         scope = Scope(path, base, "task", handlers, collections="collections" in play,
-                      defaults="module_defaults" in play)
+                      defaults="module_defaults" in play).guarded_by(guard_of(play))
         for section in SECTIONS:
             found += self.tasks.check_nodes(play.get(section), scope)
         handler_scope = replace(scope, kind="handler")

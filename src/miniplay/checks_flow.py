@@ -80,6 +80,7 @@ class Local:
     guarded: frozenset[str] = frozenset()
     chain: tuple[str, ...] = ()
     quiet: bool = False  # a task with `ignore_errors: true`: an undefined read is a note
+    caught: bool = False  # under a play/block ignore_errors or a rescue: every task quiet
 
     def adding(self, names: Mapping[str, Origin], guarded: frozenset[str] = frozenset(),
                file: str | None = None, quiet: bool = False) -> Local:
@@ -88,7 +89,7 @@ class Local:
             return self if not self.quiet else replace(self, quiet=False)
         chain = (*self.chain, real(file)) if file else self.chain
         return Local(file or self.file, self.base, {**self.names, **names} if names
-                     else self.names, self.guarded | guarded, chain, quiet)
+                     else self.names, self.guarded | guarded, chain, quiet, self.caught)
 
 
 @dataclass(slots=True)
@@ -153,7 +154,8 @@ class FlowChecker:
 
     def play(self, play: YamlMap, path: str, state: FlowState) -> None:
         """A play: its vars, keywords, sections in run order, then its handlers."""
-        local = Local(path, Path(os.path.dirname(path) or "."))
+        local = Local(path, Path(os.path.dirname(path) or "."),
+                      caught=play.get("ignore_errors") is True)
         local = local.adding(keys_of(play.get("vars"), "defined in play vars", play))
         names, known = vars_file_names(play.get("vars_files"), play, local, self.sources)
         if not known:
@@ -199,6 +201,8 @@ class FlowChecker:
         """A block's keywords, then block/rescue/always with its vars in scope."""
         inner = local.adding(keys_of(node.get("vars"), "defined in block vars", node),
                              self.when_guards(node))
+        if node.get("ignore_errors") is True or node.get("rescue"):
+            inner = replace(inner, caught=True)
         self.keywords(node, inner, state, frozenset())
         for key in ("block", "rescue", "always"):
             self.nodes(node.get(key), inner, state)
@@ -219,7 +223,8 @@ class FlowChecker:
         if module == "set_fact":  # conservative: a sibling key may be read (lazily)
             names.update({str(k): Origin("set by set_fact", node.pos) for k in args})
         guards = self.when_guards(node) | self.debug_guards(module, args)
-        inner = local.adding(names, guards, quiet=node.get("ignore_errors") is True)
+        inner = local.adding(names, guards,
+                             quiet=node.get("ignore_errors") is True or local.caught)
         reads = self.keywords(node, inner, state, BARE_ARGS.get(module, frozenset()))
         if module == "async_status":
             self.async_status(node, args, reads, state)

@@ -188,9 +188,17 @@ def _guarded(tree: nodes.Template) -> set[str]:
 
 
 def _roots(node: nodes.Node) -> set[str]:
-    """The variable a `x`, `x.y`, `x['y']` or `x.y[0].z` expression starts from."""
+    """The variables a `x`, `x.y`, `x['y']` or `x.y[0].z` expression starts from; through
+    filters too (`x | upper`, `[1] | union(x)`): in 2.19 a filter given an undefined
+    value gives an undefined one, which `is defined` or `default` then catches."""
     while isinstance(node, nodes.Getattr | nodes.Getitem):
         node = node.node
+    if isinstance(node, nodes.Filter):
+        found: set[str] = set()
+        for part in (node.node, *node.args):
+            if part is not None:
+                found |= _roots(part)
+        return found
     return {node.name} if isinstance(node, nodes.Name) else set()
 
 

@@ -32,6 +32,9 @@ DELIBERATE = {
     ("conformance/when_errors.yml", "undefined-variable"),  # an ignored `when` error
     ("conformance/filters_text.yml", "undefined-variable"),  # `mandatory`, ignored
     ("conformance/with_undefined.yml", "undefined-variable"),  # undefined loop items, ignored
+    ("conformance/rt_condition_errors.yml", "undefined-variable"),  # play ignore_errors
+    ("conformance/rt_error_origin.yml", "undefined-variable"),  # play ignore_errors
+    ("conformance/tmpl_undefined_args.yml", "undefined-variable"),  # an ignored failure
 }
 
 
@@ -228,4 +231,11 @@ def test_run_time_definitions_are_not_reported(tmp_path: Path) -> None:
     text = PLAY + ("    - add_host:\n        name: new1\n        colour: blue\n"
                    "    - set_fact: \"{{ key }}=1\"\n      vars:\n        key: shade\n"
                    "    - debug:\n        msg: '{{ colour }} {{ shade }}'\n")
+    assert _rules(tmp_path, text) == []
+
+
+def test_filters_pass_undefined_to_a_guard(tmp_path: Path) -> None:
+    # 2.19: a filter given an undefined value gives one, which `is undefined` catches
+    text = PLAY + ("    - debug:\n        msg: \"{{ (ux | upper) is undefined }} "
+                   "{{ ([1] | union(uy)) is undefined }} {{ uz | upper | default('d') }}\"\n")
     assert _rules(tmp_path, text) == []
