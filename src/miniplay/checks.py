@@ -19,11 +19,20 @@ Rules (stable ids, also used by `--format json`):
     loop-and-with      `loop` together with `with_*` (or two `with_*`)
     jinja-syntax       a template or a bare condition that Jinja cannot parse
     templated-condition (warning) a condition wrapped in {{ }}
-    unknown-handler    `notify` names no handler name or listen topic of the play (or its roles)
+    unknown-handler    (warning) `notify` names no handler or listen topic of the play
     missing-role       a role named in roles:/import_role/include_role/meta is not found
     missing-file       import_tasks/include_tasks/vars_files/import_playbook file absent
     import-cycle       a file that imports itself, directly or not
-    not-built          an Ansible keyword miniplay does not run yet (keywords.NOT_BUILT)
+    not-built          what Ansible has and miniplay does not run yet, refused by name: a
+                       keyword (keywords.NOT_BUILT), a module, an option, a strategy, a
+                       collection's module or role, an action plugin, Ansible Vault
+
+Never an error for what `ansible-playbook --syntax-check` accepts and Ansible runs
+(tests/unit/test_validate_targets.py holds this on ansible-core's own playbooks): what
+Ansible reports only when a task runs is a warning where the failure is caught
+(ignore_errors, a rescue) or the file may never be read (a conditional, nested or
+handler include), marked `deferred` so that the parser makes that task fail when it runs
+(`parser_failures`); a missing vars_files entry is a warning (Ansible 2.19 skips it).
 
 The checker is one object per validation run: it owns the caches (compiled validators,
 parsed templates, loaded files) so that nothing lives in module globals.
@@ -37,9 +46,10 @@ from pathlib import Path
 from typing import Any
 
 from miniplay.checks_files import Scope, Sources, missing, real, resolve
+from miniplay.checks_guards import guard_of
 from miniplay.checks_jinja import JinjaChecker, is_template
 from miniplay.checks_roles import RoleChecker
-from miniplay.checks_tasks import TaskChecker, collect_handlers, guard_of, not_built
+from miniplay.checks_tasks import TaskChecker, collect_handlers, not_built
 from miniplay.loader import YamlMap, YamlSeq
 from miniplay.roles import vars_file_candidates
 from miniplay.schema import Diagnostic, SchemaSet, describe, error

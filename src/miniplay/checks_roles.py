@@ -34,14 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from miniplay.checks_files import Scope, real, resolve
+from miniplay.checks_guards import deferred, maybe_reached
 from miniplay.checks_jinja import is_template
 from miniplay.checks_tasks import (
     ROLE_ACTIONS,
     TASK_FILES,
     TaskChecker,
     collect_handlers,
-    deferred,
-    maybe_reached,
 )
 from miniplay.errors import Position
 from miniplay.loader import YamlMap, YamlSeq

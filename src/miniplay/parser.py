@@ -14,7 +14,7 @@ executor free of parent walks.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,102 +31,22 @@ from miniplay.parser_args import (
     with_args_keyword,
 )
 from miniplay.parser_failures import Failures, playbook_failures, task_file_failures
+from miniplay.parser_inherit import (
+    Inherited,
+    expr_of,
+    optional_conditions,
+    strings,
+    tags_of,
+    vars_files_of,
+    vars_of,
+)
 from miniplay.roles import load_role, task_file_candidates
+
+__all__ = ["IMPORT_PLAYBOOK", "Inherited", "Parser", "parse_included_role", "parse_playbook",
+           "parse_task_file"]
 
 IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook",
                    "ansible.legacy.import_playbook")
-_SCALAR_INHERITED = (
-    "become", "become_user", "become_method", "become_flags", "ignore_errors",
-    "ignore_unreachable", "no_log", "check_mode", "diff", "delegate_to", "delegate_facts",
-    "run_once", "any_errors_fatal", "timeout", "throttle",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Inherited:
-    """Keywords flowing from a play, block or import down to the tasks inside."""
-
-    when: tuple[Expr, ...] = ()
-    tags: frozenset[str] = frozenset()
-    vars: Mapping[str, Any] = field(default_factory=dict)
-    environment: tuple[Expr, ...] = ()
-    notify: tuple[str, ...] = ()
-    scalars: Mapping[str, Expr] = field(default_factory=dict)
-    role: RoleInfo | None = None
-
-    def extend(self, data: YamlMap) -> Inherited:
-        """These keywords plus those set on `data` (a block, import or play)."""
-        scalars = dict(self.scalars)
-        for name in _SCALAR_INHERITED:
-            if name in data:
-                scalars[name] = Expr(data[name], data.pos_of(name))
-        return Inherited(
-            when=self.when + _conditions(data, "when"),
-            tags=self.tags | _tags(data),
-            vars={**self.vars, **_vars(data)},
-            environment=self.environment + _env(data),
-            notify=_strings(data.get("notify")) or self.notify,
-            scalars=scalars,
-            role=self.role,
-        )
-
-
-def _conditions(data: YamlMap, key: str) -> tuple[Expr, ...]:
-    if key not in data or data[key] is None:
-        return ()
-    value = data[key]
-    if isinstance(value, YamlSeq):
-        return tuple(Expr(item, value.pos_of(i)) for i, item in enumerate(value))
-    return (Expr(value, data.pos_of(key)),)
-
-
-def _optional_conditions(data: YamlMap, key: str) -> tuple[Expr, ...] | None:
-    return _conditions(data, key) if key in data else None
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, list):
-        return tuple(str(item) for item in value)
-    return (str(value),)
-
-
-def _tags(data: YamlMap) -> frozenset[str]:
-    value = data.get("tags")
-    if isinstance(value, str):
-        return frozenset(part.strip() for part in value.split(",") if part.strip())
-    return frozenset(str(item) for item in _strings(value))
-
-
-def _vars(data: YamlMap) -> dict[str, Any]:
-    value = data.get("vars")
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        fail(PlaybookError, "`vars` must be a mapping", data.pos_of("vars"))
-    return plain(value)  # type: ignore[no-any-return]
-
-
-def _env(data: YamlMap) -> tuple[Expr, ...]:
-    if data.get("environment") is None:
-        return ()
-    return (Expr(plain(data["environment"]), data.pos_of("environment")),)
-
-
-def _vars_files(data: YamlMap) -> tuple[Expr, ...]:
-    value = data.get("vars_files")
-    if value is None:
-        return ()
-    if not isinstance(value, YamlSeq):
-        return (Expr(plain(value), data.pos_of("vars_files")),)
-    return tuple(Expr(plain(item), value.pos_of(i)) for i, item in enumerate(value))
-
-
-def _expr(data: YamlMap, key: str) -> Expr | None:
-    return Expr(plain(data[key]), data.pos_of(key)) if key in data else None
-
-
 class Parser:
     """Builds the model for one playbook file and everything it imports."""
 
@@ -168,7 +88,7 @@ class Parser:
                 fail(PlaybookError, "each play must be a mapping", data.pos_of(index))
             key = next((k for k in IMPORT_PLAYBOOK if k in item), None)
             if key is not None:
-                known = {**_vars(item), "playbook_dir": str(Path(self.root).parent)}
+                known = {**vars_of(item), "playbook_dir": str(Path(self.root).parent)}
                 name = static_name(str(item[key]), known, "import_playbook",
                                    item.pos_of(key))
                 plays.extend(self.plays_of(self._relative(path, name), item.pos_of(key)))
@@ -185,7 +105,7 @@ class Parser:
     def play(self, data: YamlMap, path: str) -> Play:
         if "hosts" not in data:
             fail(PlaybookError, "a play needs `hosts`", data.pos, "add `hosts: all` (or a pattern)")
-        inherited = Inherited(tags=_tags(data)).extend(_without(data, "tags", "vars", "notify"))
+        inherited = Inherited(tags=tags_of(data)).extend(_without(data, "tags", "vars", "notify"))
         self.play_roles, self.role_handlers, self.roles_done = [], [], set()
         self.handler_files = set()
         role_tasks = tuple(self.roles_section(data, inherited))
@@ -200,24 +120,24 @@ class Parser:
             pos=data.pos,
             name=None if data.get("name") is None else str(data["name"]),
             key_pos=dict(data.key_pos),
-            vars=_vars(data),
-            vars_files=_vars_files(data),
+            vars=vars_of(data),
+            vars_files=vars_files_of(data),
             pre_tasks=sections["pre_tasks"],
             role_tasks=role_tasks,
             roles=tuple(self.play_roles),
             tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=handlers,
-            gather_facts=_expr(data, "gather_facts"),
-            gather_subset=_expr(data, "gather_subset"),
-            serial=_expr(data, "serial"),
+            gather_facts=expr_of(data, "gather_facts"),
+            gather_subset=expr_of(data, "gather_subset"),
+            serial=expr_of(data, "serial"),
             strategy=str(data.get("strategy") or "linear"),
             order=str(data.get("order") or "inventory"),
-            max_fail_percentage=_expr(data, "max_fail_percentage"),
-            any_errors_fatal=_expr(data, "any_errors_fatal"),
-            force_handlers=_expr(data, "force_handlers"),
-            tags=_tags(data),
-            check_mode=_expr(data, "check_mode"),
+            max_fail_percentage=expr_of(data, "max_fail_percentage"),
+            any_errors_fatal=expr_of(data, "any_errors_fatal"),
+            force_handlers=expr_of(data, "force_handlers"),
+            tags=tags_of(data),
+            check_mode=expr_of(data, "check_mode"),
         )
 
     def nodes(self, items: Any, path: str, inherited: Inherited,
@@ -383,7 +303,7 @@ class Parser:
             key_pos=dict(data.key_pos), when=own.when,
             register=data["register"] if isinstance(data.get("register"), str) else None,
             tags=own.tags, vars=own.vars, is_handler=handler, role=own.role,
-            listen=_strings(data.get("listen")),
+            listen=strings(data.get("listen")),
             ignore_errors=own.scalars.get("ignore_errors"),
             ignore_unreachable=own.scalars.get("ignore_unreachable"),
             no_log=own.scalars.get("no_log"), run_once=own.scalars.get("run_once"),
@@ -407,13 +327,13 @@ class Parser:
             key_pos=dict(data.key_pos), when=own.when, loop=loop, loop_kind=loop_kind,
             loop_control=plain(data.get("loop_control") or {}),
             register=None if data.get("register") is None else str(data["register"]),
-            failed_when=_optional_conditions(data, "failed_when"),
-            changed_when=_optional_conditions(data, "changed_when"),
-            until=_optional_conditions(data, "until"),
+            failed_when=optional_conditions(data, "failed_when"),
+            changed_when=optional_conditions(data, "changed_when"),
+            until=optional_conditions(data, "until"),
             notify=own.notify, tags=own.tags, vars=own.vars, environment=own.environment,
-            listen=_strings(data.get("listen")), is_handler=handler, role=own.role,
-            async_=_expr(data, "async"), poll=_expr(data, "poll"),
-            retries=_expr(data, "retries"), delay=_expr(data, "delay"),
+            listen=strings(data.get("listen")), is_handler=handler, role=own.role,
+            async_=expr_of(data, "async"), poll=expr_of(data, "poll"),
+            retries=expr_of(data, "retries"), delay=expr_of(data, "delay"),
             ignore_errors=scalars.get("ignore_errors"),
             ignore_unreachable=scalars.get("ignore_unreachable"),
             no_log=scalars.get("no_log"), check_mode=scalars.get("check_mode"),
