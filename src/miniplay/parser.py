@@ -32,6 +32,7 @@ from miniplay.parser_args import (
 )
 from miniplay.parser_failures import Failures, playbook_failures, task_file_failures
 from miniplay.parser_inherit import (
+    Imported,
     Inherited,
     expr_of,
     optional_conditions,
@@ -76,7 +77,9 @@ class Parser:
         self.files.append(path)
         return load_file(path).data
 
-    def plays_of(self, path: str, pos: Position | None = None) -> list[Play]:
+    def plays_of(self, path: str, pos: Position | None = None,
+                 outer: Imported | None = None) -> list[Play]:
+        outer = outer or Imported()
         data = self._load(path, pos)
         if not isinstance(data, YamlSeq):
             fail(PlaybookError, "a playbook must be a list of plays", Position(path, 1, 1),
@@ -91,9 +94,10 @@ class Parser:
                 known = {**vars_of(item), "playbook_dir": str(Path(self.root).parent)}
                 name = static_name(str(item[key]), known, "import_playbook",
                                    item.pos_of(key))
-                plays.extend(self.plays_of(self._relative(path, name), item.pos_of(key)))
+                plays.extend(self.plays_of(self._relative(path, name), item.pos_of(key),
+                                           outer.entering(item)))
             else:
-                plays.append(self.play(item, path))
+                plays.append(self.play(item, path, outer))
         self.stack.pop()
         return plays
 
@@ -102,15 +106,19 @@ class Parser:
         candidate = Path(name)
         return str(candidate if candidate.is_absolute() else Path(current).parent / candidate)
 
-    def play(self, data: YamlMap, path: str) -> Play:
+    def play(self, data: YamlMap, path: str, outer: Imported | None = None) -> Play:
         if "hosts" not in data:
             fail(PlaybookError, "a play needs `hosts`", data.pos, "add `hosts: all` (or a pattern)")
-        inherited = Inherited(tags=tags_of(data)).extend(_without(data, "tags", "vars", "notify"))
+        outer = outer or Imported()
+        play_vars, extra_tags = outer.play_vars(vars_of(data))
+        tags = tags_of(data) | outer.tags | extra_tags
+        inherited = Inherited(tags=tags).extend(_without(data, "tags", "vars", "notify"))
+        gated = replace(inherited, when=outer.when + inherited.when)  # not the handlers
         self.play_roles, self.role_handlers, self.roles_done = [], [], set()
         self.handler_files = set()
-        role_tasks = tuple(self.roles_section(data, inherited))
+        role_tasks = tuple(self.roles_section(data, gated))
         sections = {
-            name: tuple(self.nodes(data.get(name), path, inherited))
+            name: tuple(self.nodes(data.get(name), path, gated))
             for name in ("pre_tasks", "tasks", "post_tasks")
         }
         own = self.nodes(data.get("handlers"), path, inherited, handler=True)
@@ -120,7 +128,7 @@ class Parser:
             pos=data.pos,
             name=None if data.get("name") is None else str(data["name"]),
             key_pos=dict(data.key_pos),
-            vars=vars_of(data),
+            vars=play_vars,
             vars_files=vars_files_of(data),
             pre_tasks=sections["pre_tasks"],
             role_tasks=role_tasks,
@@ -128,7 +136,7 @@ class Parser:
             tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=handlers,
-            gather_facts=expr_of(data, "gather_facts"),
+            gather_facts=outer.gathering(expr_of(data, "gather_facts"), data.pos),
             gather_subset=expr_of(data, "gather_subset"),
             serial=expr_of(data, "serial"),
             strategy=str(data.get("strategy") or "linear"),
@@ -136,7 +144,7 @@ class Parser:
             max_fail_percentage=expr_of(data, "max_fail_percentage"),
             any_errors_fatal=expr_of(data, "any_errors_fatal"),
             force_handlers=expr_of(data, "force_handlers"),
-            tags=tags_of(data),
+            tags=tags,
             check_mode=expr_of(data, "check_mode"),
         )
 

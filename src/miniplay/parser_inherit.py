@@ -111,3 +111,45 @@ def vars_files_of(data: YamlMap) -> tuple[Expr, ...]:
 
 def expr_of(data: YamlMap, key: str) -> Expr | None:
     return Expr(plain(data[key]), data.pos_of(key)) if key in data else None
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What `import_playbook` entries (nested ones combined) give the plays they import:
+    as in Ansible, their `vars` override each play's own, their `tags` join the play's,
+    and their `when` is prepended to every task's (fact gathering too), not handlers'."""
+
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    when: tuple[Expr, ...] = ()
+    tags: frozenset[str] = frozenset()
+
+    def entering(self, entry: YamlMap) -> Imported:
+        """These plus what the import entry `entry` sets."""
+        return Imported({**self.vars, **vars_of(entry)}, self.when + conditions(entry, "when"),
+                        self.tags | tags_of(entry))
+
+    def play_vars(self, own: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+        """A play's vars with the imports' over them, and tags a `tags` var adds."""
+        merged = {**own, **self.vars}
+        extra = merged.pop("tags", None) if "tags" in self.vars else None
+        words = frozenset(t.strip() for t in str(extra).split(",") if t.strip()) \
+            if extra is not None else frozenset()
+        return merged, words
+
+    def gathering(self, gather: Expr | None, pos: Any) -> Expr | None:
+        """The play's gather_facts, gated by the imports' `when` (Ansible skips the
+        facts of a play whose import condition is false)."""
+        if not self.when:
+            return gather
+        parts = [_bare(expr.value) for expr in (*self.when, *([gather] if gather else []))]
+        return Expr("{{ " + " and ".join(parts) + " }}", gather.pos if gather else pos)
+
+
+def _bare(value: Any) -> str:
+    """A condition or flag as a parenthesised bare expression (`{{ x }}` unwrapped)."""
+    if not isinstance(value, str):
+        return str(bool(value))
+    text = value.strip()
+    if text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1:
+        text = text[2:-2]
+    return f"({text})"

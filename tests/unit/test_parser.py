@@ -168,3 +168,17 @@ def test_a_task_ansible_fails_at_run_time_fails_there(tmp_path: Path) -> None:
     assert "`diff` must be a boolean" in first.args["msg"]
     assert first.ignore_errors is not None
     assert (second.action, dict(second.args)) == ("debug", {"msg": "fine"})
+
+
+def test_import_playbook_vars_tags_and_when_reach_the_plays(tmp_path: Path) -> None:
+    write(tmp_path, "inner.yml", "- hosts: all\n  vars: {w: play}\n  tasks:\n"
+          "    - debug: msg=x\n  handlers:\n    - name: h\n      debug: msg=h\n")
+    path = write(tmp_path, "site.yml", "- import_playbook: inner.yml\n  vars: {w: import}\n"
+                 "  tags: [t]\n  when: go\n")
+    play = parse_playbook(path).plays[0]
+    (task,) = iter_tasks(play.tasks)
+    assert play.vars == {"w": "import"}
+    assert "t" in play.tags and "t" in task.tags
+    assert [c.value for c in task.when] == ["go"]
+    assert [h.when for h in play.handlers] == [()]
+    assert play.gather_facts is not None and play.gather_facts.value == "{{ (go) }}"
