@@ -178,7 +178,9 @@ def test_import_playbook_vars_tags_and_when_reach_the_plays(tmp_path: Path) -> N
     play = parse_playbook(path).plays[0]
     (task,) = iter_tasks(play.tasks)
     assert play.vars == {"w": "import"}
-    assert "t" in play.tags and "t" in task.tags
+    assert "t" in play.tags
+    assert "t" in task.tags
     assert [c.value for c in task.when] == ["go"]
     assert [h.when for h in play.handlers] == [()]
-    assert play.gather_facts is not None and play.gather_facts.value == "{{ (go) }}"
+    assert play.gather_facts is not None
+    assert play.gather_facts.value == "{{ (go) }}"
