@@ -27,6 +27,7 @@ from miniplay.executor.jobs import now
 from miniplay.executor.outcome import delegated_to
 from miniplay.executor.tags import rendered, selected
 from miniplay.executor.task import Outcome, TaskRunner
+from miniplay.keywords import short_name
 from miniplay.model import Block, Node, Task
 from miniplay.results import TaskStatus
 from miniplay.unsafe import mark_unsafe
@@ -250,7 +251,7 @@ class Linear:
         """Emit the host's result, count it, apply failure and notification rules."""
         state = self.ctx.state(host)
         self.ctx.sink.emit(events.HostResult(
-            host=host, task_uid=uid, task_name=name, action=task.action,
+            host=host, task_uid=uid, task_name=name, action=self._action(task, host),
             status=outcome.status, result=outcome.result, start=outcome.start,
             end=outcome.end, ignored=outcome.ignored, delegated_to=delegated_to(outcome.result),
             verbose_always=bool(outcome.result.get("_ansible_verbose_always")),
@@ -270,6 +271,17 @@ class Linear:
         elif outcome.status is TaskStatus.CHANGED and task.notify:
             self._known_handlers(task)
             state.notified.extend(n for n in task.notify if n not in state.notified)
+
+    def _action(self, task: Task, host: str) -> str:
+        """The action a host's result names: a templated one (`action: "{{ pkg }}"`)
+        rendered for the host, as Ansible reports it; as written if it cannot be."""
+        if "{{" not in task.action:
+            return task.action
+        try:
+            scope = self.ctx.scope(host, self.play, task)
+            return short_name(str(self.ctx.templar.render(task.action, scope)).strip())
+        except MiniplayError:
+            return task.action
 
     def _known_handlers(self, task: Task) -> None:
         """A changed task notifying no handler of the play stops the run, as Ansible's
