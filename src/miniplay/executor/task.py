@@ -47,6 +47,7 @@ from miniplay.unsafe import mark_unsafe
 from miniplay.variables import VarScope
 
 RETRIES_EXHAUSTED = "retries exhausted"
+TRACEBACK_UNAVAILABLE = "(traceback unavailable)"
 LOOP_FACT_ACTIONS = frozenset({"set_fact", "include_vars"})  # they set variables per item
 FACT_ACTIONS = frozenset({"set_fact", "include_vars"})
 
@@ -88,6 +89,8 @@ class TaskRunner:
             state = self.ctx.state(host)
             kept = (dict(state.vars), dict(state.include_vars))
             result = await self._loop(task, host, scope, uid)
+            if "results" not in result:  # the loop itself failed: no items were run
+                with_exception(result)
             if result.get("failed") and task.action in LOOP_FACT_ACTIONS:
                 # later items saw the earlier items' variables, but ansible-core keeps
                 # none of them when the looped task fails (ignored or not)
@@ -95,7 +98,7 @@ class TaskRunner:
                     layer.clear()
                     layer.update(before)
         else:
-            result = await self.one(task, host, scope, uid)
+            result = with_exception(await self.one(task, host, scope, uid))
         if task.register:
             self.ctx.state(host).vars[task.register] = mark_unsafe(_registered(result))
         if self._flag(task.no_log, scope):
@@ -147,6 +150,7 @@ class TaskRunner:
             result.update(extra)
             if result.get("failed"):
                 result[TASK_AT] = at(task.pos)
+                with_exception(result)
             label = _label(task, item_scope, item, self.ctx)
             result["_ansible_item_label"] = label
             if self._flag(task.no_log, item_scope):
@@ -254,7 +258,8 @@ class TaskRunner:
             return failed(str(exc))
         attempt = 1
         while True:
-            result = normalise(await self.dispatch.execute(task, host, scope, args, uid))
+            result = with_exception(normalise(
+                await self.dispatch.execute(task, host, scope, args, uid)))
             result = self._conditions(task, scope, result)
             if retries <= 0 or result.get("unreachable"):
                 return result
@@ -311,7 +316,18 @@ class TaskRunner:
             result["failed_when_result"] = verdict
             if verdict:
                 result.setdefault("msg", UNKNOWN_ERROR)
+                with_exception(result)
+            elif "exception" in result:  # the action's failure, overruled
+                result["failed_when_suppressed_exception"] = result.pop("exception")
         return result
+
+
+def with_exception(result: dict[str, Any]) -> dict[str, Any]:
+    """A failed result carries `exception`, as ansible-core 2.19's do: the module's
+    traceback when it sent one, else its placeholder (registered values show it)."""
+    if result.get("failed") and not result.get("exception"):
+        result["exception"] = TRACEBACK_UNAVAILABLE
+    return result
 
 
 def _condition_error(result: dict[str, Any], key: str, message: str) -> dict[str, Any]:
