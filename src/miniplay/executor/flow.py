@@ -22,7 +22,7 @@ from miniplay.executor.context import RunContext
 from miniplay.executor.handlers import Handlers
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
-from miniplay.executor.loops import loop_items, loop_vars
+from miniplay.executor.loops import control_names, loop_items, loop_vars
 from miniplay.executor.outcome import aggregate, skipped
 from miniplay.model import Task
 from miniplay.parser import Inherited, parse_included_role, parse_task_file
@@ -180,10 +180,11 @@ class Flow:
         scope = self.ctx.scope(host, self.play, task)
         looped = task.loop is not None
         items: list[Any] = loop_items(task, self.ctx.templar, scope) if looped else [None]
+        control = control_names(task, self.ctx.templar, scope) if looped else {}
         found: list[tuple[str, dict[str, Any]]] = []
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            extra = loop_vars(task.loop_control, item, index, items) if looped else {}
+            extra = loop_vars(control, item, index, items) if looped else {}
             item_scope = scope.child(extra)
             false = next((c.value for c in task.when if not self.ctx.templar.condition(
                 c.value, item_scope, c.pos)), _HOLDS)

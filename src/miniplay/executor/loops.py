@@ -90,6 +90,16 @@ def _checked_list(value: Any, pos: Position) -> list[Any]:
     return value
 
 
+def control_names(task: Task, templar: Templar, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """`loop_control` with a templated `loop_var`/`index_var` rendered first, as
+    ansible-core renders them before the loop (for included tasks too)."""
+    control = dict(task.loop_control)
+    for key in ("loop_var", "index_var"):
+        if templar.is_template(control.get(key)):
+            control[key] = str(templar.render(control[key], variables, task.pos))
+    return control
+
+
 def loop_vars(control: Mapping[str, Any], item: Any, index: int,
               items: list[Any]) -> dict[str, Any]:
     """The variables one iteration sees; `extended_allitems: false` leaves
