@@ -63,11 +63,17 @@ class Outcome:
     end: float
 
 
-def _label(task: Task, scope: VarScope, item: Any, ctx: RunContext) -> str:
+def _label(task: Task, scope: VarScope, item: Any, ctx: RunContext,
+           result: dict[str, Any]) -> str:
+    """The item's label; an undefined one fails the item, as ansible-core does."""
     label = task.loop_control.get("label")
     if label is not None:
         try:
             return str(ctx.templar.render(label, scope))
+        except UndefinedVariable as exc:
+            result.update(failed=True,
+                          msg=f"Failed to template loop_control.label: {exc.message}")
+            return str(label)
         except MiniplayError:
             return str(label)
     return repr(item) if not isinstance(item, str) else item
@@ -151,7 +157,10 @@ class TaskRunner:
             if result.get("failed"):
                 result[TASK_AT] = at(task.pos)
                 with_exception(result)
-            label = _label(task, item_scope, item, self.ctx)
+            # the task's register already names this item's result (ansible-core)
+            label_scope = item_scope.child({task.register: result}) if task.register \
+                else item_scope
+            label = _label(task, label_scope, item, self.ctx, result)
             result["_ansible_item_label"] = label
             if self._flag(task.no_log, item_scope):
                 result["_ansible_no_log"] = True
