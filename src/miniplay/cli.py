@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from miniplay import __version__
+from miniplay.ansible_env import check_environment
 from miniplay.errors import MiniplayError, OptionsError, UsageError
 from miniplay.options import RunOptions
 
@@ -190,6 +191,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
     if args.forks < 1:
         raise OptionsError("--forks must be at least 1")
     _check_hash_behaviour()
+    check_environment()
     base = str(Path(args.playbooks[0]).parent)
     host_key = os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "true").lower()
     return RunOptions(

@@ -387,3 +387,57 @@ def test_failed_task_output_names_its_origin(tmp_path: Path) -> None:
     assert lines[at + 8].startswith("fatal: [web01]: FAILED!")
     assert "[ERROR]: Task failed: Action failed." in lines
     assert f"Origin: {site}:12:14" in lines  # the undefined variable's value
+
+
+GATHER_TWICE = """- hosts: web
+  tasks:
+    - debug: {msg: "{{ ansible_system | default('nofacts') }}"}
+- hosts: web
+  tasks:
+    - debug: {msg: second}
+"""
+
+
+@pytest.mark.parametrize(("mode", "gathered"), [("implicit", 2), ("explicit", 0), ("smart", 1)])
+def test_ansible_gathering_decides_implicit_fact_gathering(tmp_path: Path, mode: str,
+                                                           gathered: int) -> None:
+    inventory = local_inventory(tmp_path, ["web01"])
+    done = miniplay(playbook(tmp_path, GATHER_TWICE), "-i", inventory,
+                    env={"ANSIBLE_GATHERING": mode})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("TASK [Gathering Facts]") == gathered
+    assert ('"msg": "nofacts"' in done.stdout) == (mode == "explicit")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("ANSIBLE_CACHE_PLUGIN", "jsonfile"), ("ANSIBLE_INJECT_FACT_VARS", "false"),
+    ("ANSIBLE_STRATEGY", "free"), ("ANSIBLE_GATHERING", "sometimes"),
+    ("ANSIBLE_FORCE_HANDLERS", "maybe"),
+])
+def test_configuration_miniplay_does_not_build_is_refused_by_name(
+        tmp_path: Path, name: str, value: str) -> None:
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, "- hosts: web\n  gather_facts: false\n  tasks:\n"
+                              "    - debug: {msg: hi}\n")
+    done = miniplay(site, "-i", inventory, env={name: value})
+    assert done.returncode == 5
+    assert value in done.stderr
+    assert "TASK" not in done.stdout
+
+
+def test_ansible_force_handlers_runs_handlers_of_failed_hosts(tmp_path: Path) -> None:
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, """- hosts: web
+  gather_facts: false
+  tasks:
+    - command: echo
+      notify: h
+    - fail: {msg: stop}
+  handlers:
+    - name: h
+      debug: {msg: handler ran}
+""")
+    forced = miniplay(site, "-i", inventory, env={"ANSIBLE_FORCE_HANDLERS": "yes"})
+    assert "handler ran" in forced.stdout
+    plain = miniplay(site, "-i", inventory, env={"ANSIBLE_FORCE_HANDLERS": "no"})
+    assert "handler ran" not in plain.stdout

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from miniplay import ansible_env
 from miniplay.executor.context import RunContext
 from miniplay.executor.hoststate import PlayState
 from miniplay.model import Play, Task
@@ -40,7 +41,7 @@ class Handlers:
         if self.ctx.options.force_handlers:
             return True
         expr = self.model.force_handlers
-        return bool(expr.value) if expr is not None else False
+        return bool(expr.value) if expr is not None else ansible_env.force_handlers()
 
     def _eligible(self, host: str) -> bool:
         state = self.ctx.state(host)

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from miniplay import events
+from miniplay import ansible_env, events
 from miniplay.errors import PlaybookError, TemplateError
 from miniplay.executor.argpos import mapping_at
 from miniplay.executor.batches import ORDERS, batches, ordered
@@ -153,8 +153,11 @@ class PlayRunner:
         flow.bind(linear)
         aborted: PlayAborted | None = None
         try:
-            if self._gather(state, batch[0]):
-                await linear.run_task(_facts_task(self.model), batch)
+            gathering = self._gather(state, batch[0])
+            hosts = [h for h in batch if gathering == "all"
+                     or (gathering == "smart" and not self.ctx.state(h).facts_vars)]
+            if hosts:
+                await linear.run_task(_facts_task(self.model), hosts)
             if free:
                 await asyncio.gather(*(self._run_sections(linear, handlers, [host])
                                        for host in batch))
@@ -186,11 +189,15 @@ class PlayRunner:
         value = self._render(self.model.max_fail_percentage)
         return None if value is None else float(value)
 
-    def _gather(self, state: PlayState, host: str) -> bool:
+    def _gather(self, state: PlayState, host: str) -> str:
+        """"" (no gathering), "all" (every host of the batch) or "smart" (the hosts
+        without facts yet): the play's `gather_facts`, else `ANSIBLE_GATHERING`."""
         expr = self.model.gather_facts
         if expr is None:
-            return True
-        return bool(self.ctx.templar.render(expr.value, self.ctx.scope(host, state), expr.pos))
+            mode = ansible_env.gathering()
+            return {"implicit": "all", "explicit": ""}.get(mode, mode)
+        scope = self.ctx.scope(host, state)
+        return "all" if self.ctx.templar.render(expr.value, scope, expr.pos) else ""
 
     def _vars_files(self, state: PlayState, host: str) -> None:
         """`host`'s `vars_files` layers, each entry's names rendered with what the host
