@@ -1,8 +1,8 @@
 """Ansible's configuration environment variables that change what a run does.
 
 Takes: the process environment. Gives: the settings miniplay honours (`gathering`,
-`force_handlers`) and, through `check_environment`, a refusal of the ones it does not
-build. Raises: `OptionsError` naming the variable.
+`force_handlers`, `default_strategy`) and, through `check_environment`, a refusal of
+the ones it does not build. Raises: `OptionsError` naming the variable.
 
 ansible-playbook reads many `ANSIBLE_*` variables; a playbook run under miniplay with
 one of them set must not silently mean something else. The ones that change results are
@@ -26,8 +26,6 @@ GATHERING = ("implicit", "explicit", "smart")
 _REFUSED: Mapping[str, tuple[frozenset[str], str]] = {
     "ANSIBLE_CACHE_PLUGIN": (frozenset({"memory"}), "fact caching across runs"),
     "ANSIBLE_INJECT_FACT_VARS": (frozenset(_TRUE), "facts without their ansible_* variables"),
-    "ANSIBLE_STRATEGY": (frozenset({"linear", "ansible.builtin.linear"}),
-                         "another default strategy (set strategy: on the play instead)"),
 }
 
 
@@ -53,6 +51,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
                                hint=f"unset {name} to run with Ansible's default")
     gathering(env)
     force_handlers(env)
+    default_strategy(env)
 
 
 def gathering(env: Mapping[str, str] | None = None) -> str:
@@ -71,3 +70,18 @@ def force_handlers(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     value = env.get("ANSIBLE_FORCE_HANDLERS")
     return False if value is None else _flag("ANSIBLE_FORCE_HANDLERS", value)
+
+
+STRATEGIES = ("linear", "free")
+
+
+def default_strategy(env: Mapping[str, str] | None = None) -> str:
+    """`ANSIBLE_STRATEGY`: the strategy of a play that names none (linear or free; the
+    others are not built and refused)."""
+    env = os.environ if env is None else env
+    value = env.get("ANSIBLE_STRATEGY", "linear")
+    name = value.removeprefix("ansible.builtin.").removeprefix("ansible.legacy.")
+    if name not in STRATEGIES:
+        raise OptionsError(f"ANSIBLE_STRATEGY={value} is not built in miniplay",
+                           hint="use linear or free, or unset it")
+    return name

@@ -411,7 +411,7 @@ def test_ansible_gathering_decides_implicit_fact_gathering(tmp_path: Path, mode:
 
 @pytest.mark.parametrize(("name", "value"), [
     ("ANSIBLE_CACHE_PLUGIN", "jsonfile"), ("ANSIBLE_INJECT_FACT_VARS", "false"),
-    ("ANSIBLE_STRATEGY", "free"), ("ANSIBLE_GATHERING", "sometimes"),
+    ("ANSIBLE_STRATEGY", "host_pinned"), ("ANSIBLE_GATHERING", "sometimes"),
     ("ANSIBLE_FORCE_HANDLERS", "maybe"),
 ])
 def test_configuration_miniplay_does_not_build_is_refused_by_name(
@@ -441,3 +441,23 @@ def test_ansible_force_handlers_runs_handlers_of_failed_hosts(tmp_path: Path) ->
     assert "handler ran" in forced.stdout
     plain = miniplay(site, "-i", inventory, env={"ANSIBLE_FORCE_HANDLERS": "no"})
     assert "handler ran" not in plain.stdout
+
+
+def test_ansible_strategy_sets_the_default_strategy(tmp_path: Path) -> None:
+    """A play naming no strategy runs free under ANSIBLE_STRATEGY=free: a host that
+    fails early does not hold the others back, each runs all it can."""
+    inventory = local_inventory(tmp_path, ["web01", "web02"])
+    site = playbook(tmp_path, """- hosts: web
+  gather_facts: false
+  tasks:
+    - command: sleep {{ '1' if inventory_hostname == 'web01' else '0' }}
+    - debug: {msg: "done {{ inventory_hostname }}"}
+""")
+    def entries(strategy: str) -> int:
+        done = miniplay(site, "-i", inventory, "-o", "json",
+                        env={"ANSIBLE_STRATEGY": strategy})
+        assert done.returncode == 0, done.stderr
+        return len(json.loads(done.stdout)["plays"][0]["tasks"])
+
+    assert entries("linear") == 2  # each task once, all hosts in lockstep
+    assert entries("free") > 2  # free: each host announces the tasks it reaches

@@ -66,6 +66,8 @@ class PlayRunner:
         """The play's `strategy` or `order`, rendered with the extra vars and play vars
         when it is a template (as Ansible renders play keywords), then checked."""
         value: str = getattr(self.model, keyword)
+        if keyword == "strategy" and keyword not in self.model.key_pos:
+            value = ansible_env.default_strategy()  # ANSIBLE_STRATEGY, else linear
         pos = self.model.key_pos.get(keyword, self.model.pos)
         if is_template(value):
             scope = VarScope([self.model.vars, self.ctx.options.extra_vars], self.ctx.templar)
