@@ -66,6 +66,7 @@ class TestLookupResults:
             ("{{ lookup('vars', 'n') }}", 4),
             ("{{ lookup('vars', 'zz', default=0) }}", 0),
             ("{{ lookup('vars', 'zz') | default('d') }}", "d"),
+            ("{{ lookup('vars', 'range', default='not a variable') }}", "not a variable"),
             ("{{ lookup('template', 't.j2') }}", "n=4\n"),
             ("{{ lookup('template', 'native.j2') }}", [4, 2]),
             ("{{ lookup('template', 't.j2', template_vars={'n': 5}) }}", "n=5\n"),

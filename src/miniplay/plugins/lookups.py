@@ -135,13 +135,19 @@ class _ContextVariables(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         value = self._context.resolve_or_missing(key)
-        if value is jinja2.utils.missing:
+        glob = self._context.environment.globals
+        if value is jinja2.utils.missing or (key in glob and value is glob[key]):
             raise KeyError(key)
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and \
-            self._context.resolve_or_missing(key) is not jinja2.utils.missing
+        if not isinstance(key, str):
+            return False
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         """Variable names only: Jinja's globals (lookup, range, ...) are not variables."""
