@@ -111,13 +111,49 @@ class _CodeGenerator(NativeCodeGenerator):
         return str(node.as_const(frame.eval_ctx))
 
 
+class _AllVars(Mapping[str, Any]):
+    """The `vars` variable: every variable of the template, read on access (a template
+    that prints it renders them all, as Ansible's does)."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self._variables = variables
+
+    def __getitem__(self, key: str) -> Any:
+        return self._variables[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._variables)
+
+    def __len__(self) -> int:
+        return len(self._variables)
+
+
+_FLATTENING: list[type] = []
+"""Types of the variable mappings being flattened now (`hostvars` holds host scopes that
+hold `hostvars` again): a mapping of such a type met inside is left out."""
+
+
+def _flattened(mapping: Mapping[str, Any]) -> dict[Any, Any]:
+    """A variable mapping (`vars`, `hostvars`, a host's variables) as a plain dict."""
+    _FLATTENING.append(type(mapping))
+    try:
+        return {_finalize(key): _untupled(_finalize(item)) for key, item in mapping.items()
+                if not (isinstance(item, Mapping) and type(item) in _FLATTENING)
+                and not isinstance(item, _AllVars)}
+    finally:
+        _FLATTENING.pop()
+
+
 def _finalize(value: Any) -> Any:
-    """Template output as plain data: strings untrusted, sequences as lists (a tuple
-    inside a list or dict too); fails on an undefined value anywhere inside."""
+    """Template output as plain data: strings untrusted, mappings as dicts, sequences as
+    lists (a tuple inside a list or dict too); fails on an undefined value anywhere
+    inside."""
     if isinstance(value, str):
         return value if isinstance(value, UnsafeText) else UnsafeText(value)
     if isinstance(value, dict):
         return {_finalize(key): _untupled(_finalize(item)) for key, item in value.items()}
+    if isinstance(value, Mapping):
+        return _flattened(value)
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     if isinstance(value, tuple):
@@ -428,9 +464,14 @@ class Templar:
         return tree
 
     def _compile_raw(self, text: str, expression: bool) -> jinja2.Template:
-        if expression:
-            return self._env.from_string(self._parse_expression(text))
-        return self._env.from_string(text)
+        """`text` compiled; Python code Jinja generates but Python refuses (a keyword
+        argument given twice) is a template syntax error too, never a traceback."""
+        try:
+            if expression:
+                return self._env.from_string(self._parse_expression(text))
+            return self._env.from_string(text)
+        except SyntaxError as exc:
+            raise jinja2.TemplateSyntaxError(exc.msg, 1) from None
 
     def _compile(self, text: str, cache: dict[str, jinja2.Template], pos: Position | None,
                  *, expression: bool) -> jinja2.Template:
@@ -447,7 +488,8 @@ class Templar:
         return template
 
     def _context(self, template: jinja2.Template, variables: Mapping[str, Any]) -> Context:
-        scope: ChainMap[str, Any] = ChainMap(variables, self._env.globals)  # type: ignore[arg-type]
+        scope: ChainMap[str, Any] = ChainMap(
+            variables, {"vars": _AllVars(variables)}, self._env.globals)  # type: ignore[arg-type]
         return template.new_context(scope, shared=True)  # type: ignore[arg-type]
 
     def _run(self, template: jinja2.Template, variables: Mapping[str, Any],

@@ -66,7 +66,7 @@ class VarScope(Mapping[str, Any]):
         if _has_template(self._renderer, value):
             if key in self._rendering:
                 raise TemplateError(
-                    f"recursive loop detected in template: '{key}' refers to itself",
+                    f"Recursive loop detected in template: '{key}' refers to itself",
                     hint=f"give `{key}` a value that does not use `{key}`",
                 )
             self._rendering.add(key)
