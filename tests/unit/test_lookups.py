@@ -113,6 +113,10 @@ class TestLookupResults:
             ("{{ lookup('password', '/dev/null length=8 seed=1') == "
              "lookup('password', '/dev/null length=8 seed=1') }}", True),
             ("{{ lookup('config', 'DEFAULT_POLL_INTERVAL') }}", 15),
+            ("{{ query('config', 'DEFAULT_STRATEGY', show_origin=true) }}",
+             [["linear", "default"]]),
+            ("{{ query('config', 'NO_SUCH_SETTING', 'DEFAULT_POLL_INTERVAL', on_missing='skip') }}",
+             [15]),
         ],
     )
     def test_results(self, templar: Templar, template: str, expected: Any) -> None:
@@ -174,6 +178,9 @@ class TestLookupErrors:
              "The lookup plugin 'ini' failed: No section 'none' in 'conf.ini'."),
             ("{{ lookup('csvfile', file='people.csv') }}",
              "The lookup plugin 'csvfile' failed: Search key is required but was not found"),
+            ("{{ lookup('config', 'NO_SUCH_SETTING') }}",
+             "The lookup plugin 'config' failed: No config definition exists for "
+             "'NO_SUCH_SETTING'."),
             ("{{ lookup('nested') }}",
              "The lookup plugin 'nested' failed: with_nested requires at least one element in "
              "the nested list"),
@@ -193,7 +200,8 @@ class TestLookupErrors:
             ("{{ lookup('url', 'http://x') }}", "is not built in miniplay"),
             ("{{ lookup('config', 'remote_tmp', plugin_type='shell', plugin_name='sh') }}",
              "option 'plugin_type' is not built"),
-            ("{{ lookup('config', 'DEFAULT_BECOME_USER') }}", "not known to miniplay"),
+            ("{{ lookup('config', 'DEFAULT_BECOME_USER', on_missing='skip') }}",
+             "'DEFAULT_BECOME_USER' has no meaning in miniplay"),
             ("{{ lookup('password', '/dev/null encrypt=sha512_crypt') }}",
              "encrypt=sha512_crypt is not built"),
             ("{{ lookup('subelements', [], 'l', skip_missing=true) }}",

@@ -32,6 +32,7 @@ from miniplay.plugins.lookups_base import (
     LookupSpec,
     NotBuilt,
 )
+from miniplay.plugins.lookups_config import CONFIG_LOOKUPS
 from miniplay.plugins.lookups_exec import EXEC_LOOKUPS
 from miniplay.plugins.lookups_files import FILE_LOOKUPS
 from miniplay.plugins.lookups_lists import LIST_LOOKUPS
@@ -43,7 +44,8 @@ __all__ = ["LOOKUPS", "NOT_BUILT", "LookupCall", "lookup_globals", "lookup_refus
            "run_lookup"]
 
 LOOKUPS: Mapping[str, LookupSpec] = {
-    **LIST_LOOKUPS, **FILE_LOOKUPS, **TABLE_LOOKUPS, **EXEC_LOOKUPS, **VAR_LOOKUPS}
+    **LIST_LOOKUPS, **FILE_LOOKUPS, **TABLE_LOOKUPS, **EXEC_LOOKUPS, **VAR_LOOKUPS,
+    **CONFIG_LOOKUPS}
 
 # ansible.builtin lookups miniplay refuses by name rather than run differently.
 NOT_BUILT: Mapping[str, str] = {

@@ -1,10 +1,9 @@
-"""Lookups that read the run's own state: vars, varnames, env, inventory_hostnames, config.
+"""Lookups that read the run's own state: vars, varnames, env, inventory_hostnames.
 
 Takes: terms (names, patterns), the `LookupCall` (the caller's variables) and options.
 Gives: values as ansible-core 2.19 does; a missing variable without `default` becomes a
 `Missing` value, which the caller turns into an undefined value (so `| default(...)`
-still applies, as in Ansible). Raises: `LookupFailure`; `config` refuses the settings
-miniplay gives no meaning to, and `plugin_type`/`plugin_name`, by name.
+still applies, as in Ansible). Raises: `LookupFailure`.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ from miniplay.plugins.lookups_base import (
     LookupCall,
     LookupFailure,
     LookupSpec,
-    NotBuilt,
-    as_bool,
 )
 
 
@@ -96,55 +93,9 @@ def _inventory_hostnames(terms: list[Any], call: LookupCall,
         return []
 
 
-def _path_list(text: str) -> list[str]:
-    return [os.path.expanduser(part) for part in text.split(os.pathsep) if part]
-
-
-def _bool_env(text: str) -> bool:
-    return text.strip().lower() in ("1", "true", "yes", "on", "y", "t")
-
-
-# Settings miniplay honours, as (environment variable, default, converter).
-_SETTINGS: dict[str, tuple[str, Any, Any]] = {
-    "DEFAULT_ROLES_PATH": ("ANSIBLE_ROLES_PATH", "~/.ansible/roles:/usr/share/ansible/roles:"
-                           "/etc/ansible/roles", _path_list),
-    "DEFAULT_MODULE_PATH": ("ANSIBLE_LIBRARY", "~/.ansible/plugins/modules:"
-                            "/usr/share/ansible/plugins/modules", _path_list),
-    "HOST_KEY_CHECKING": ("ANSIBLE_HOST_KEY_CHECKING", "True", _bool_env),
-    "ANSIBLE_NOCOLOR": ("ANSIBLE_NOCOLOR", "False", _bool_env),
-    "DEFAULT_POLL_INTERVAL": ("ANSIBLE_POLL_INTERVAL", "15", int),
-}
-
-
-def _config(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> list[Any]:
-    missing = options["on_missing"]
-    if not isinstance(missing, str) or missing not in ("error", "warn", "skip"):
-        raise LookupFailure(f'"on_missing" must be a string and one of "error", "warn" or '
-                            f'"skip", not {missing}')
-    results: list[Any] = []
-    for term in terms:
-        if not isinstance(term, str):
-            raise LookupFailure(f"Invalid setting identifier, {term!r} is not a string, its a "
-                                f"{type(term)}")
-        if term not in _SETTINGS:
-            raise NotBuilt(f"the config setting {term!r} is not known to miniplay (it "
-                                f"knows {', '.join(sorted(_SETTINGS))})")
-        variable, default, convert = _SETTINGS[term]
-        found = os.environ.get(variable)
-        value = convert(found if found is not None else default)
-        if as_bool("show_origin", options["show_origin"]):
-            results.append([value, f"env: {variable}" if found is not None else "default"])
-        else:
-            results.append(value)
-    return results
-
-
 VAR_LOOKUPS: dict[str, LookupSpec] = {
     "vars": LookupSpec(_vars, {"default": None}, passes_terms=True),
     "varnames": LookupSpec(_varnames),
     "env": LookupSpec(_env, {"default": ""}),
     "inventory_hostnames": LookupSpec(_inventory_hostnames),
-    "config": LookupSpec(_config, {"on_missing": "error", "show_origin": False}, refused={
-        "plugin_type": "plugin settings have no meaning in miniplay",
-        "plugin_name": "plugin settings have no meaning in miniplay"}),
 }
