@@ -18,7 +18,7 @@ import warnings
 from typing import Any
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
-from jinja2.lexer import describe_token
+from jinja2.lexer import Lexer, describe_token
 from jinja2.parser import Parser
 
 from miniplay.errors import Position, source_line
@@ -26,6 +26,7 @@ from miniplay.loader import YamlMap, YamlSeq
 from miniplay.plugins import refusal
 from miniplay.plugins.lookups import lookup_refusal
 from miniplay.schema import Diagnostic, error
+from miniplay.templating_lexer import backslash_lexer
 from miniplay.unsafe import UnsafeText
 
 LOOKUP_CALLS = frozenset({"lookup", "query", "q"})
@@ -41,11 +42,19 @@ def is_template(text: str) -> bool:
     return any(marker in text for marker in _MARKERS)
 
 
+class _Environment(Environment):
+    """Jinja reading `{{ }}` strings as a run does: backslashes kept literal."""
+
+    @property
+    def lexer(self) -> Lexer:
+        return backslash_lexer(self)
+
+
 class JinjaChecker:
     """Finds Jinja syntax errors; remembers each string it has already parsed."""
 
     def __init__(self) -> None:
-        self.env = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
+        self.env = _Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
         self._seen: dict[tuple[str, bool], tuple[int, str] | None] = {}
         self._fine: set[tuple[str, bool]] = set()
 

@@ -42,7 +42,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.lexer import TOKEN_STRING, TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END, Lexer, get_lexer
+from jinja2.lexer import Lexer, get_lexer
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.parser import Parser
 from jinja2.runtime import Context
@@ -53,6 +53,7 @@ from miniplay.plugins import lookup_globals
 from miniplay.plugins.filters import native_type_name
 from miniplay.templating_calls import as_list, install_plugins
 from miniplay.templating_files import file_options, pad_newlines, split_header
+from miniplay.templating_lexer import backslash_lexer
 from miniplay.unsafe import UnsafeText
 
 OMIT = "__omit_place_holder__" + secrets.token_hex(20)
@@ -202,21 +203,6 @@ def _concat(values: Iterable[Any]) -> Any:
     return "".join(_text(value) for value in (*head, *iterator))
 
 
-class _BackslashLexer(Lexer):
-    """Keeps backslashes in ``{{ }}`` string literals literal, as ansible-core does:
-    YAML already processed them once (``'\\1'`` stays a regex back-reference)."""
-
-    def tokeniter(self, source: str, name: str | None, filename: str | None = None,
-                  state: str | None = None) -> Iterator[tuple[int, str, str]]:
-        in_variable = False
-        for lineno, kind, text in super().tokeniter(source, name, filename, state):
-            if kind in (TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END):
-                in_variable = kind == TOKEN_VARIABLE_BEGIN
-            elif in_variable and kind == TOKEN_STRING:
-                text = text.replace("\\", "\\\\")
-            yield lineno, kind, text
-
-
 class _LazyContext(Context):
     """A context that hands `{% include %}` and `{% import ... with context %}` its
     variables as a layered view: Jinja's own copies them all into a dict, which would
@@ -264,15 +250,7 @@ class _Environment(SandboxedEnvironment):
     def lexer(self) -> Lexer:
         if not self.escape_backslashes:
             return get_lexer(self)
-        lexers: dict[Any, Lexer] = self.__dict__.setdefault("_miniplay_lexers", {})
-        key = (self.block_start_string, self.block_end_string, self.variable_start_string,
-               self.variable_end_string, self.comment_start_string, self.comment_end_string,
-               self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks,
-               self.lstrip_blocks, self.newline_sequence, self.keep_trailing_newline)
-        lexer = lexers.get(key)
-        if lexer is None:
-            lexer = lexers[key] = _BackslashLexer(self)
-        return lexer
+        return backslash_lexer(self)
 
 
 def _jinja_lineno(tb: TracebackType | None, template: jinja2.Template | None) -> int:

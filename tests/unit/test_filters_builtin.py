@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from miniplay.checks_jinja import JinjaChecker
 from miniplay.errors import TemplateError
 from miniplay.plugins import refusal
 from miniplay.templating import Templar
@@ -164,3 +165,10 @@ def test_refusal(kind: str, name: str, refused: bool) -> None:
     assert (reason is not None) is refused
     if refused:
         assert name in str(reason)
+
+
+def test_static_check_reads_backslashes_as_a_run_does() -> None:
+    checker = JinjaChecker()
+    assert checker.problem("{{ 'C:\\x\\y.txt' | win_basename }}", False) is None
+    assert checker.refused("{{ 'C:\\x' | win_dirname }}", False) == []
+    assert Templar().render("{{ 'C:\\x\\y.txt' | win_basename }}", {}) == "y.txt"
