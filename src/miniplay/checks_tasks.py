@@ -347,11 +347,16 @@ def _include_keywords(action: Action, node: YamlMap, scope: Scope) -> list[Diagn
             and key not in allowed and not is_loop_keyword(key)]
 
 
+def _loop_rule(message: str) -> str:
+    if "not built" in message:
+        return "not-built"
+    return "schema" if message.startswith("you must specify") else "unknown-keyword"
+
+
 def _loops(node: YamlMap) -> list[Diagnostic]:
     loops = [key for key in node if isinstance(key, str) and is_loop_keyword(key)]
-    problems = [(key, loop_problem(key)) for key in loops]
-    found = [error("not-built" if "not built" in problem[0] else "unknown-keyword", problem[0],
-                   node.key_pos.get(key), problem[1])
+    problems = [(key, loop_problem(key, node[key])) for key in loops]
+    found = [error(_loop_rule(problem[0]), problem[0], node.key_pos.get(key), problem[1])
              for key, problem in problems if problem is not None]
     if found or len(loops) < 2:
         return found

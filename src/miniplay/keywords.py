@@ -96,11 +96,15 @@ def is_loop_keyword(key: str) -> bool:
     return key == "loop" or (key.startswith("with_") and len(key) > 5)
 
 
-def loop_problem(key: str) -> tuple[str, str] | None:
+def loop_problem(key: str, value: Any = "") -> tuple[str, str] | None:
     """(message, hint) when `key` is a `with_<word>` miniplay cannot run: no lookup of
-    that name (Ansible: not a valid attribute), or a lookup miniplay does not build."""
+    that name (Ansible: not a valid attribute), a lookup miniplay does not build, or no
+    value at all (Ansible refuses it when it reads the task)."""
     if not key.startswith("with_") or key == "with_":
         return None
+    if value is None and key[len("with_"):] in LOOKUP_NAMES:
+        return (f"you must specify a value when using {key}",
+                f"give {key} its terms, or remove it")
     word = key[len("with_"):]
     if word in NOT_BUILT_LOOKUPS:
         return (f"{key}: the {word} lookup is not built in miniplay",

@@ -369,7 +369,7 @@ class Parser:
         executor hands them to that lookup). A `with_` word naming no lookup is refused."""
         for key in data:
             if isinstance(key, str) and kw.is_loop_keyword(key):
-                problem = kw.loop_problem(key)
+                problem = kw.loop_problem(key, data[key])
                 if problem is not None:
                     fail(PlaybookError, problem[0], data.key_pos.get(key, data.pos), problem[1])
                 return Expr(plain(data[key]), data.pos_of(key)), key

@@ -344,6 +344,8 @@ class TestStaticChecks:
              "'with_bogus' is not a valid attribute for a Task"),
             ("debug: msg=x\n      with_url: [h]", "not-built",
              "with_url: the url lookup is not built in miniplay"),
+            ("debug: msg=x\n      with_items:", "schema",
+             "you must specify a value when using with_items"),
         ],
     )
     def test_refused_before_running(self, tmp_path: Path, task: str, rule: str,

@@ -85,7 +85,7 @@ def _subelements_source(terms: list[Any]) -> tuple[list[Any], list[str], bool] |
     """The records, the dotted subkey and `skip_missing`; None for a skipped result."""
     prefix = "subelements lookup expects a list of two or three items, "
     if not 2 <= len(terms) <= 3:
-        raise LookupFailure(prefix)
+        raise LookupFailure(prefix.rstrip())
     records, subkey = terms[0], terms[1]
     if not isinstance(records, (list, dict)) or not isinstance(subkey, str):
         raise LookupFailure(prefix + "first a dict or a list, second a string pointing to "
