@@ -1,7 +1,7 @@
 """Ansible's configuration environment variables that change what a run does.
 
 Takes: the process environment. Gives: the settings miniplay honours (`gathering`,
-`force_handlers`, `default_strategy`) and, through `check_environment`, a refusal of
+`force_handlers`, `default_strategy`, `inject_facts`) and, through `check_environment`, a refusal of
 the ones it does not build. Raises: `OptionsError` naming the variable.
 
 ansible-playbook reads many `ANSIBLE_*` variables; a playbook run under miniplay with
@@ -25,7 +25,6 @@ GATHERING = ("implicit", "explicit", "smart")
 # variable → (the value miniplay runs with, what it would change)
 _REFUSED: Mapping[str, tuple[frozenset[str], str]] = {
     "ANSIBLE_CACHE_PLUGIN": (frozenset({"memory"}), "fact caching across runs"),
-    "ANSIBLE_INJECT_FACT_VARS": (frozenset(_TRUE), "facts without their ansible_* variables"),
 }
 
 
@@ -52,6 +51,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     gathering(env)
     force_handlers(env)
     default_strategy(env)
+    inject_facts(env)
 
 
 def gathering(env: Mapping[str, str] | None = None) -> str:
@@ -85,3 +85,11 @@ def default_strategy(env: Mapping[str, str] | None = None) -> str:
         raise OptionsError(f"ANSIBLE_STRATEGY={value} is not built in miniplay",
                            hint="use linear or free, or unset it")
     return name
+
+
+def inject_facts(env: Mapping[str, str] | None = None) -> bool:
+    """`ANSIBLE_INJECT_FACT_VARS`: facts are also top-level `ansible_*` variables (true,
+    the default); false leaves them only under `ansible_facts`."""
+    env = os.environ if env is None else env
+    value = env.get("ANSIBLE_INJECT_FACT_VARS")
+    return True if value is None else _flag("ANSIBLE_INJECT_FACT_VARS", value)

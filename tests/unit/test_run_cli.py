@@ -410,7 +410,7 @@ def test_ansible_gathering_decides_implicit_fact_gathering(tmp_path: Path, mode:
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("ANSIBLE_CACHE_PLUGIN", "jsonfile"), ("ANSIBLE_INJECT_FACT_VARS", "false"),
+    ("ANSIBLE_CACHE_PLUGIN", "jsonfile"), ("ANSIBLE_INJECT_FACT_VARS", "sometimes"),
     ("ANSIBLE_STRATEGY", "host_pinned"), ("ANSIBLE_GATHERING", "sometimes"),
     ("ANSIBLE_FORCE_HANDLERS", "maybe"),
 ])
@@ -461,3 +461,15 @@ def test_ansible_strategy_sets_the_default_strategy(tmp_path: Path) -> None:
 
     assert entries("linear") == 2  # each task once, all hosts in lockstep
     assert entries("free") > 2  # free: each host announces the tasks it reaches
+
+
+def test_ansible_inject_fact_vars_false_keeps_facts_under_ansible_facts(tmp_path: Path) -> None:
+    inventory = local_inventory(tmp_path, ["web01"])
+    site = playbook(tmp_path, """- hosts: web
+  tasks:
+    - debug: {msg: "{{ ansible_facts.system }} {{ ansible_system | default('none') }}"}
+""")
+    hidden = miniplay(site, "-i", inventory, env={"ANSIBLE_INJECT_FACT_VARS": "0"})
+    assert '"msg": "Linux none"' in hidden.stdout
+    shown = miniplay(site, "-i", inventory, env={"ANSIBLE_INJECT_FACT_VARS": "1"})
+    assert '"msg": "Linux Linux"' in shown.stdout

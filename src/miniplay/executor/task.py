@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from miniplay import events
+from miniplay import ansible_env, events
 from miniplay.errors import MiniplayError
 from miniplay.executor.argpos import arg_position
 from miniplay.executor.context import RunContext
@@ -122,14 +122,17 @@ class TaskRunner:
         return Outcome(result, status, ignored, start, time.time())
 
     def _store_facts(self, host: str, facts: dict[str, Any]) -> None:
-        """Facts go under `ansible_facts` (unprefixed) and as top-level `ansible_*`."""
+        """Facts go under `ansible_facts` (unprefixed) and as top-level `ansible_*`
+        (unless ANSIBLE_INJECT_FACT_VARS is false)."""
         store = self.ctx.state(host).facts_vars
         safe = mark_unsafe(facts)
         namespace = store.setdefault("ansible_facts", {})
+        inject = ansible_env.inject_facts()
         for key, value in safe.items():
             short = key[len("ansible_"):] if key.startswith("ansible_") else key
             namespace[short] = value
-            store[key if key.startswith("ansible_") else f"ansible_{key}"] = value
+            if inject:
+                store[key if key.startswith("ansible_") else f"ansible_{key}"] = value
 
     def _flag(self, expr: Expr | None, scope: VarScope) -> bool:
         if expr is None:
