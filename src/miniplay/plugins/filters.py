@@ -44,6 +44,9 @@ def native_type_name(value: object) -> str:
 
 def default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
     """`default_value` when `value` is undefined (or, with `boolean`, falsy)."""
+    if not isinstance(boolean, bool):
+        raise TemplateError(f"The 'boolean' argument must be of type 'bool', not "
+                            f"{native_type_name(boolean)!r}.")
     if isinstance(value, jinja2.Undefined) or (boolean and not value):
         return default_value
     return value
@@ -104,19 +107,45 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {native_type_name(value)} is not JSON serializable")
 
 
-def to_json(value: Any, **kwargs: Any) -> str:
-    """Compact JSON (Python's default separators)."""
+_PROFILES = frozenset({"legacy", "module_legacy_c2m", "module_legacy_m2c", "module_modern_c2m",
+                       "module_modern_m2c", "cache_persistence", "inventory_legacy",
+                       "fallback_to_str"})
+"""ansible-core's other JSON profiles: about its internal tags (vault, unsafe), which
+miniplay does not carry, so they are refused by name rather than taken as `tagless`."""
+
+
+def _profile(profile: Any, vault_to_text: Any = ..., preprocess_unsafe: Any = ...) -> None:
+    """Checks the JSON options: `profile` is absent or `tagless`; the deprecated
+    `vault_to_text`/`preprocess_unsafe` change nothing (as in 2.19) but not with one."""
+    if profile and vault_to_text is not ...:
+        raise TemplateError("Only one of `vault_to_text` or `profile` can be specified.")
+    if profile and preprocess_unsafe is not ...:
+        raise TemplateError("Only one of `preprocess_unsafe` or `profile` can be specified.")
+    if profile in (None, "", "tagless"):
+        return
+    if profile in _PROFILES:
+        raise TemplateError(f"the JSON profile {profile!r} is not supported by miniplay "
+                            "(only 'tagless')")
+    raise TemplateError(f"Unknown profile name {profile!r}.")
+
+
+def to_json(value: Any, profile: str | None = None, vault_to_text: Any = ...,
+            preprocess_unsafe: Any = ..., **kwargs: Any) -> str:
+    """Compact JSON (Python's default separators); other keywords go to `json.dumps`."""
+    _profile(profile, vault_to_text, preprocess_unsafe)
     return json.dumps(_plain_data(value), default=_json_default, **kwargs)
 
 
 def to_nice_json(value: Any, indent: int = 4, sort_keys: bool = True, **kwargs: Any) -> str:
-    """Readable JSON: indent 4, sorted keys."""
-    return json.dumps(_plain_data(value), indent=indent, sort_keys=sort_keys,
-                      separators=(",", ": "), default=_json_default, **kwargs)
+    """Readable JSON: indent 4, sorted keys (a `separators` keyword is dropped, as in
+    Ansible)."""
+    kwargs.pop("separators", None)
+    return to_json(value, indent=indent, sort_keys=sort_keys, separators=(",", ": "), **kwargs)
 
 
-def from_json(value: Any, **kwargs: Any) -> Any:
+def from_json(value: Any, profile: str | None = None, **kwargs: Any) -> Any:
     """Parsed JSON; unsafe input gives unsafe strings inside."""
+    _profile(profile)
     result = json.loads(value, **kwargs)
     return mark_unsafe(result) if isinstance(value, UnsafeText) else result
 
@@ -200,8 +229,9 @@ def _group_ref(arg: str) -> int | str:
 
 
 def regex_search(value: Any, regex: str, *groups: str, ignorecase: bool = False,
-                 multiline: bool = False) -> Any:
-    """The first match (None without one); with `'\\1'`-style args, a list of groups."""
+                 multiline: bool = False, **_unread: Any) -> Any:
+    """The first match (None without one); with `'\\1'`-style args, a list of groups.
+    Other keywords are not read, as ansible-core does not read them."""
     refs = [_group_ref(arg) for arg in groups]
     match = re.search(regex, str(value), _flags(ignorecase, multiline))
     if match is None:

@@ -89,7 +89,10 @@ def _regex(value: Any, pattern: str, ignorecase: bool, multiline: bool, how: str
         compiled = re.compile(pattern, flags)
     except re.error as exc:
         raise TemplateError(f"invalid regular expression {pattern!r}: {exc}") from None
-    return getattr(compiled, how)(str(value)) is not None
+    method = getattr(compiled, how, None)
+    if method is None:  # ansible-core falls back to the text 'search' and calls it
+        raise TemplateError("'str' object is not callable")
+    return method(str(value)) is not None
 
 
 def match(value: Any, pattern: str = "", ignorecase: bool = False, multiline: bool = False) -> bool:
