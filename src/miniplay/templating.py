@@ -135,7 +135,9 @@ hold `hostvars` again): a mapping of such a type met inside is left out."""
 
 
 def _flattened(mapping: Mapping[str, Any]) -> dict[Any, Any]:
-    """A variable mapping (`vars`, `hostvars`, a host's variables) as a plain dict."""
+    """`vars` as a plain dict. Only `vars`: `hostvars` and a host's scope pass through
+    unrendered, since a variable holding one (`all: "{{ hostvars[host] }}"`) must stay
+    lazy (rendering every variable in it fails on ones that need the task's scope)."""
     _FLATTENING.append(type(mapping))
     try:
         return {_finalize(key): _untupled(_finalize(item)) for key, item in mapping.items()
@@ -146,14 +148,14 @@ def _flattened(mapping: Mapping[str, Any]) -> dict[Any, Any]:
 
 
 def _finalize(value: Any) -> Any:
-    """Template output as plain data: strings untrusted, mappings as dicts, sequences as
+    """Template output as plain data: strings untrusted, `vars` as a dict, sequences as
     lists (a tuple inside a list or dict too); fails on an undefined value anywhere
     inside."""
     if isinstance(value, str):
         return value if isinstance(value, UnsafeText) else UnsafeText(value)
     if isinstance(value, dict):
         return {_finalize(key): _untupled(_finalize(item)) for key, item in value.items()}
-    if isinstance(value, Mapping):
+    if isinstance(value, _AllVars):  # `hostvars` and scopes stay lazy (see _flattened)
         return _flattened(value)
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
