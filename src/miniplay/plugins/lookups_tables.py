@@ -64,7 +64,8 @@ def _ini_value(parser: configparser.ConfigParser, key: str, opts: dict[str, Any]
         try:
             return [parser.get(section, key)]
         except configparser.NoOptionError:
-            return [opts["default"]]
+            default = opts["default"]
+            return list(default) if isinstance(default, list) else [default]
     except configparser.NoSectionError:
         raise LookupFailure(f"No section {section!r} in {opts['file']!r}.") from None
 
@@ -138,7 +139,9 @@ def _csvfile(terms: list[Any], call: LookupCall, options: dict[str, Any]) -> lis
             if row and row[keycol] == key:
                 value = row[col]
                 break
-        if value is not None:
+        if isinstance(value, list):  # a list default adds its entries, as ansible-core
+            results.extend(value)
+        elif value is not None:
             results.append(value)
     return results
 
