@@ -98,15 +98,22 @@ def _first(lines: list[str], *marks: str) -> str:
     return ""
 
 
+_TEMP = re.compile(r"/tmp/target-[^/\s]+/integration/targets/")
+
+
 def classify(tail: str) -> tuple[str, str]:
     """(`refused` or `wrong`, why) for a failed miniplay run, from its output."""
-    lines = tail.splitlines()
+    lines = [_TEMP.sub("", line) for line in tail.splitlines()]
+    other = _first(lines, "not part of miniplay (target runner)")
+    if other:
+        return "refused", f"runs `{other.split(':')[0]}`, another command than ansible-playbook"
     started = any(line.startswith("PLAY [") for line in lines)
     error = _first(lines, ": error:", "ERROR", "error:")
     if not started and error:
         return "refused", error.split(": error: ", 1)[-1]
     failure = _first(lines, "fatal: [", "FAILED!", "failed:", "ERROR", "Traceback")
-    return "wrong", failure or error or "fails (see `remake.py run miniplay`)"
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return "wrong", failure or error or f"runme.sh stops at: {last[:200]}"
 
 
 def _jsonl(path: Path) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,8 @@ PyPI (downloaded once, cached) and never copied into the repo. Each run works on
 copy of the whole `targets/` tree (targets reach each other through `../setup_*` paths and
 roles such as `setup_remote_tmp_dir`, and some write into their own folder), with the
 environment ansible-test sets: an inventory whose `testhost` is `ansible_connection=local`,
-`ANSIBLE_ROLES_PATH` at the targets, `OUTPUT_DIR`, handlers forced, and a scratch `HOME`.
+`ANSIBLE_ROLES_PATH` at the targets, `OUTPUT_DIR`, handlers forced, its `virtualenv.sh`
+helper on `PATH`, and the user's own `HOME` (as ansible-test keeps it).
 
 - A role target runs through the wrapper playbook ansible-test writes: `hosts: testhost`,
   facts gathered unless the aliases say `gather_facts/no/`, `output_dir` as a play var,
@@ -159,13 +160,17 @@ def _write_bin(bin_dir: Path, tool: str) -> None:
     bin_dir.mkdir()
     python_bin = Path(sys.executable).parent
     playbook = " ".join(_tool_command(tool))
-    scripts = {"ansible-playbook": f'exec {playbook} "$@"\n'}
+    scripts = {"ansible-playbook": f'exec {playbook} "$@"\n',
+               "python.py": f'exec {sys.executable} "$@"\n'}  # ansible-test's injector
     for name in OTHER_COMMANDS:
         if tool == "ansible":
             scripts[name] = f'exec {python_bin / name} "$@"\n'
         else:
             scripts[name] = (f'echo "{name}: not part of miniplay (target runner)" >&2\n'
                              "exit 127\n")
+    injector = sdist_root() / "test/lib/ansible_test/_util/target/injector/virtualenv.sh"
+    if injector.exists():  # `source virtualenv.sh` in some runme.sh: a fresh venv
+        shutil.copy(injector, bin_dir / "virtualenv.sh")
     for name, body in scripts.items():
         path = bin_dir / name
         path.write_text("#!/bin/sh\n" + body)
@@ -180,14 +185,13 @@ def _inventory(path: Path) -> None:
 
 
 def _environment(work: Path, tool: str) -> dict[str, str]:
-    home = work / "home"
-    home.mkdir()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ANSIBLE_", "MINIPLAY_", "PYTEST_"))}
     output_dir = work / "output_dir"
     output_dir.mkdir()
+    junit = work / "junit"
+    junit.mkdir()
     env.update(
-        HOME=str(home),
         PATH=f"{work / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
              f"{env.get('PATH', '/usr/bin:/bin')}",
         ANSIBLE_ROLES_PATH=str(work / "integration" / "targets"),
@@ -201,13 +205,31 @@ def _environment(work: Path, tool: str) -> dict[str, str]:
         ANSIBLE_INVENTORY="/dev/null",
         ANSIBLE_PYTHON_INTERPRETER="/set/ansible_python_interpreter/in/inventory",
         ANSIBLE_TEST_ANSIBLE_VERSION=ANSIBLE_VERSION,
+        ANSIBLE_TEST_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_TEST_PYTHON_VERSION=f"{sys.version_info[0]}.{sys.version_info[1]}",
+        ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE="1024",
+        ANSIBLE_CALLBACKS_ENABLED="junit",
+        JUNIT_OUTPUT_DIR=str(junit),
+        JUNIT_TASK_RELATIVE_PATH=str(work),
+        JUNIT_REPLACE_OUT_OF_TREE_PATH="out-of-tree:",
         OUTPUT_DIR=str(output_dir),
         INVENTORY_PATH=str(work / "integration" / "inventory"),
         PAGER="/bin/cat",
     )
+    # ansible-test puts ansible's own package on PYTHONPATH (helper scripts import it,
+    # also from the venvs virtualenv.sh makes); miniplay's source goes first for miniplay.
+    paths = [str(Path(ansible_package()).parent)]
     if tool == "miniplay":
-        env["PYTHONPATH"] = str(REPO / "src")
+        paths.insert(0, str(REPO / "src"))
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
+
+
+def ansible_package() -> str:
+    """The installed ansible package's directory (a test dependency)."""
+    import ansible
+
+    return os.path.dirname(ansible.__file__)
 
 
 def _role_playbook(target: str, output_dir: Path, root: Path) -> str:
