@@ -70,7 +70,16 @@ def test_nothing_without_a_task_position_and_no_source_when_unreadable(tmp_path:
         "[ERROR]: Task failed: Action failed: x", f"Origin: {gone}", ""]
 
 
+def test_given_summary_wins(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    result = {"failed": True, "msg": "'x' is undefined", origin.TASK_AT: f"{path}:4:7",
+              origin.ERROR_SUMMARY: "Task failed: Finalization of task args for 'ansible."
+                                    "builtin.command' failed: Error while resolving value "
+                                    "for 'cmd': 'x' is undefined"}
+    assert origin.error_block(result)[0].startswith("[ERROR]: Task failed: Finalization")
+
+
 def test_executor_and_output_name_the_same_keys() -> None:
-    assert {outcome.ERROR_KIND, outcome.TASK_AT, outcome.ERROR_AT,
-            outcome.ERROR_DETAIL} == origin.INTERNAL_KEYS
+    assert {outcome.ERROR_KIND, outcome.TASK_AT, outcome.ERROR_AT, outcome.ERROR_DETAIL,
+            outcome.ERROR_SUMMARY} == origin.INTERNAL_KEYS
     assert origin.INTERNAL_KEYS <= outcome.KEPT_INTERNAL

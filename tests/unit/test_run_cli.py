@@ -386,6 +386,8 @@ def test_failed_task_output_names_its_origin(tmp_path: Path) -> None:
     assert lines[at + 5] == "5     - name: cmd fails"
     assert lines[at + 8].startswith("fatal: [web01]: FAILED!")
     assert "[ERROR]: Task failed: Action failed." in lines
+    assert ("[ERROR]: Task failed: Finalization of task args for 'ansible.builtin.debug' "
+            "failed: Error while resolving value for 'msg': 'nope' is undefined") in lines
     assert f"Origin: {site}:12:14" in lines  # the undefined variable's value
 
 

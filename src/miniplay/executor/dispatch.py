@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from miniplay import events
@@ -27,6 +28,7 @@ from miniplay.executor.environment import merged_environment
 from miniplay.executor.hoststate import PlayState
 from miniplay.executor.outcome import ERROR_KIND, failed, raised
 from miniplay.model import Expr, Task
+from miniplay.paths import modules_dir
 from miniplay.runner import ModuleFinder, run_module, run_raw
 from miniplay.templating import strip_omit
 from miniplay.variables import VarScope
@@ -44,6 +46,19 @@ class Dispatcher:
         if expr is None:
             return default
         return self.ctx.templar.render(expr.value, scope, expr.pos)
+
+    def resolved_name(self, action: str) -> str:
+        """The action's name as ansible-core reports it: `ansible.builtin.X` for the
+        built-in ones, the plain name for a library module."""
+        if action in ACTIONS or action in ("meta", "raw", "include_tasks", "include_role"):
+            return f"ansible.builtin.{action}"
+        try:
+            module = self.finder.find(action)
+        except MiniplayError:
+            return action
+        if module is not None and Path(module.path).parent == modules_dir():
+            return f"ansible.builtin.{action}"
+        return action
 
     def forget_job(self, task: Task, host: str) -> None:
         """An async task that launches nothing unbinds `async_jid` (miniplay rule)."""

@@ -20,8 +20,9 @@ ERROR_KIND = "_ansible_error_kind"  # "module": a module reported it; "task": ra
 TASK_AT = "_ansible_task_at"
 ERROR_AT = "_ansible_error_at"  # where a raised error sits
 ERROR_DETAIL = "_ansible_error_detail"  # what is wrong there, when it says more than msg
+ERROR_SUMMARY = "_ansible_error_summary"  # the [ERROR] line, when not made from msg
 KEPT_INTERNAL = frozenset({"_ansible_no_log", "_ansible_verbose_always", "_ansible_delegated_vars",
-                           ERROR_KIND, TASK_AT, ERROR_AT, ERROR_DETAIL})
+                           ERROR_KIND, TASK_AT, ERROR_AT, ERROR_DETAIL, ERROR_SUMMARY})
 
 
 def delegated_to(result: dict[str, Any]) -> str | None:

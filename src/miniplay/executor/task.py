@@ -27,6 +27,7 @@ from miniplay.executor.loops import break_conditions, loop_items, loop_vars
 from miniplay.executor.outcome import (
     ERROR_AT,
     ERROR_DETAIL,
+    ERROR_SUMMARY,
     TASK_AT,
     UNKNOWN_ERROR,
     aggregate,
@@ -248,11 +249,14 @@ class TaskRunner:
             try:
                 self.ctx.templar.render(value, scope, task.action_pos)
             except MiniplayError as exc:
+                detail = f"Error while resolving value for '{name}': {exc.message}"
+                result[ERROR_SUMMARY] = (f"Task failed: Finalization of task args for "
+                                         f"'{self.dispatch.resolved_name(task.action)}' "
+                                         f"failed: {detail}")
                 pos = arg_position(task.pos, task.action_pos, str(name))
                 if pos is not None:
                     result[ERROR_AT] = at(pos)
-                    result[ERROR_DETAIL] = (f"Error while resolving value for '{name}': "
-                                            f"{exc.message}")
+                    result[ERROR_DETAIL] = detail
                 break
         return result
 

@@ -21,12 +21,15 @@ ERROR_KIND = "_ansible_error_kind"  # "module" or "task"; absent: an action's fa
 TASK_AT = "_ansible_task_at"  # the failed task's file:line:col
 ERROR_AT = "_ansible_error_at"  # where a "task" error sits, when it knows
 ERROR_DETAIL = "_ansible_error_detail"  # what is wrong there, if more than `msg` says
-INTERNAL_KEYS = frozenset({ERROR_KIND, TASK_AT, ERROR_AT, ERROR_DETAIL})
+ERROR_SUMMARY = "_ansible_error_summary"  # the summary line, when not made from `msg`
+INTERNAL_KEYS = frozenset({ERROR_KIND, TASK_AT, ERROR_AT, ERROR_DETAIL, ERROR_SUMMARY})
 
 _TASK_FAILED = "Task failed: "
 
 
 def _summary(result: Mapping[str, Any]) -> str:
+    if isinstance(given := result.get(ERROR_SUMMARY), str):
+        return given
     text = str(result.get("msg", "Unknown error."))
     kind = result.get(ERROR_KIND)
     if text.startswith(_TASK_FAILED):  # already ansible-core's summary
