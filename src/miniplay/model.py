@@ -34,6 +34,8 @@ class RoleInfo:
     path: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
     vars: Mapping[str, Any] = field(default_factory=dict)
+    # Reached only as another role's dependency (`ansible_dependent_role_names`).
+    dependency: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,7 +195,7 @@ class Parser:
 
     def role_nodes(self, name: str, pos: Position, inherited: Inherited,
                    params: dict[str, Any], choices: dict[str, str],
-                   once: bool = True) -> list[Node]:
+                   once: bool = True, dependency: bool = False) -> list[Node]:
         """A role's tasks (after its dependencies'); its handlers join the play's.
 
         A role listed in `roles:` (or as a dependency) runs once per play for the same
@@ -205,14 +205,15 @@ class Parser:
         if once and key in self.roles_done and not source.allow_duplicates:
             return []
         self.roles_done.add(key)
-        info = RoleInfo(name, str(source.path), source.defaults, source.vars)
+        info = RoleInfo(name, str(source.path), source.defaults, source.vars, dependency)
         nodes: list[Node] = []
         deps = source.dependency_list
         for index, dep in enumerate(source.dependencies):
             dep_pos = deps.pos_of(index) if deps is not None else pos
             dep_name = dep.get("role", dep.get("name")) if isinstance(dep, dict) else dep
             dep_params = _role_params(dep) if isinstance(dep, dict) else {}
-            nodes += self.role_nodes(str(dep_name), dep_pos, inherited, dep_params, {})
+            nodes += self.role_nodes(str(dep_name), dep_pos, inherited, dep_params, {},
+                                     dependency=True)
         self.play_roles.append(info)
         scoped = replace(inherited, vars={**inherited.vars, **params}, role=info)
         nodes += self._role_file(source.tasks_file, scoped, handler=False)

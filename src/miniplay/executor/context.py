@@ -8,7 +8,7 @@ states and connections. Raises: nothing itself.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from miniplay.events import EventSink
 from miniplay.executor.hoststate import HostState, PlayState
 from miniplay.inventory import Inventory
 from miniplay.inventory_dynamic import add_dynamic_group, add_dynamic_host
-from miniplay.model import Playbook, Task
+from miniplay.model import Playbook, RoleInfo, Task
 from miniplay.options import RunOptions
 from miniplay.templating import OMIT, Templar
 from miniplay.variables import HostVars, VarScope
@@ -44,12 +44,16 @@ class RunContext:
     _active: tuple[PlayState, list[str], int, list[str], list[str]] | None = field(
         default=None, repr=False)
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
+    _sources: list[str] = field(default_factory=list, repr=False)
     _task_paths: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.start_at_task = self.options.start_at_task
         # Resolved once: magic variables are built for every task on every host.
         self._paths["playbook_dir"] = str(Path(self.playbook.path).resolve().parent)
+        # `ansible_inventory_sources`: each -i as given, a path made absolute.
+        self._sources = [str(Path(s).resolve()) if Path(s).exists() else s
+                         for s in self.options.inventory]
         if self.options.inventory:
             first = Path(self.options.inventory[0])
             if first.exists():
@@ -93,9 +97,11 @@ class RunContext:
         return self.states[host]
 
     def base_layers(self, host: str) -> list[Mapping[str, Any]]:
-        """Inventory vars, facts, include_vars, set_fact/register, extra vars."""
+        """Inventory vars, facts, include_vars, set_fact/register, extra vars.
+        `ansible_facts` is defined (empty) before any fact is gathered, as in Ansible."""
         state = self.state(host)
-        layers: list[Mapping[str, Any]] = list(self.inventory.var_layers(host))
+        layers: list[Mapping[str, Any]] = [{"ansible_facts": {}}]
+        layers += self.inventory.var_layers(host)
         layers.append(state.facts_vars)
         return layers
 
@@ -179,9 +185,20 @@ class RunContext:
         }
         if play is not None:
             magic["ansible_play_name"] = play.play.display_name
+            magic.update(_role_names(play.play.roles))
         if self.options.limit:
             magic["ansible_limit"] = self.options.limit
+        magic["ansible_inventory_sources"] = list(self._sources)
         for name in ("inventory_dir", "inventory_file"):
             if name in self._paths:
                 magic[name] = self._paths[name]
         return magic
+
+
+def _role_names(roles: Sequence[RoleInfo]) -> dict[str, list[str]]:
+    """The role-name magic variables: the play's own roles, and their dependencies."""
+    own = list(dict.fromkeys(r.name for r in roles if not r.dependency))
+    deps = list(dict.fromkeys(r.name for r in roles if r.dependency))
+    every = list(dict.fromkeys(r.name for r in roles))
+    return {"role_names": own, "ansible_play_role_names": own, "ansible_role_names": every,
+            "ansible_dependent_role_names": deps}
