@@ -8,6 +8,7 @@ inventory-level variable layers (`var_layers`), with all ``group_vars/`` and
 ``host_vars/`` files already read. Raises: `InventoryError` (exit 4) with a position
 and a hint for a source that cannot be read, `YamlError` for YAML syntax errors,
 `HostPatternError` for an unusable pattern and `UsageError` for a missing limit file.
+A source that does not exist is a warning, as in Ansible: the run goes on without it.
 
 Why frozen and read up front: the executor and `variables.py` ask the same questions for
 every host and task; answering them from memory, never from disk, keeps runs fast and
@@ -75,6 +76,8 @@ class Inventory:
     vars_dirs: tuple[VarsDir, ...] = ()
     playbook_vars: VarsDir | None = None
     python: str = field(default=sys.executable)
+    # How many sources could be read ("No inventory was parsed" when none).
+    parsed: int = 0
     # Answers computed once: the inventory never changes during a run, and the executor
     # asks for every host's groups and layers on every task (Ansible caches them too).
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False,
@@ -177,8 +180,12 @@ def load_inventory(sources: Sequence[str], playbook_dir: str | None) -> Inventor
     """
     builder = InventoryBuilder()
     bases: list[str] = []
+    parsed = 0
     for source in sources:
         base = _load_source(source, builder)
+        if base == _UNPARSED:
+            continue
+        parsed += 1
         if base is not None and base not in bases:
             bases.append(base)
     hosts, groups = builder.freeze()
@@ -188,13 +195,18 @@ def load_inventory(sources: Sequence[str], playbook_dir: str | None) -> Inventor
         groups=groups,
         sources=tuple(sources),
         warnings=tuple(builder.warnings),
+        parsed=parsed,
         vars_dirs=tuple(load_vars_dir(base, groups, host_names) for base in bases),
         playbook_vars=load_vars_dir(playbook_dir, groups, host_names) if playbook_dir else None,
     )
 
 
+_UNPARSED = "\0unparsed"
+
+
 def _load_source(source: str, builder: InventoryBuilder) -> str | None:
-    """Parse one ``-i`` value; return the directory whose vars files apply, if any."""
+    """Parse one ``-i`` value; return the directory whose vars files apply, if any, or
+    `_UNPARSED` (with a warning) for a source that does not exist."""
     path = Path(source).expanduser()
     if "," in source and not path.exists():
         _load_host_list(source, builder)
@@ -205,10 +217,9 @@ def _load_source(source: str, builder: InventoryBuilder) -> str | None:
     if path.is_file():
         _load_file(path, builder)
         return str(path.parent)
-    raise InventoryError(
-        f"Unable to parse {source} as an inventory source: no such file or directory",
-        hint=f"to target host '{source}' without an inventory file, add a comma: -i '{source},'",
-    )
+    # Ansible warns and goes on with what it could parse (the implicit localhost at least).
+    builder.warnings.append(f"Unable to parse {path.absolute()} as an inventory source")
+    return _UNPARSED
 
 
 def _load_host_list(source: str, builder: InventoryBuilder) -> None:

@@ -37,10 +37,13 @@ def test_bad_inventory_file_renders(name: str, snapshot: SnapshotAssertion) -> N
     assert error.render() == snapshot
 
 
-def test_missing_source_suggests_a_comma(snapshot: SnapshotAssertion) -> None:
-    with pytest.raises(InventoryError) as caught:
-        load_inventory(["localhost"], None)
-    assert caught.value.render() == snapshot
+def test_missing_source_is_a_warning_and_the_rest_is_read() -> None:
+    """As in Ansible: `-i localhost` (no such file) warns; the other sources still count."""
+    inventory = load_inventory(["localhost", "w1,w2,"], None)
+    assert inventory.warnings == (
+        f"Unable to parse {Path('localhost').absolute()} as an inventory source",)
+    assert inventory.parsed == 1
+    assert list(inventory.hosts) == ["w1", "w2"]
 
 
 def test_vars_file_must_be_a_mapping(snapshot: SnapshotAssertion) -> None:

@@ -73,7 +73,9 @@ async def run(playbook: Playbook, inventory: Inventory, options: RunOptions,
     finder = ModuleFinder(search_dirs(ctx.playbook_dir, options.module_paths,
                                       playbook.role_paths))
     sink.emit(events.PlaybookStart(playbook.path, now(), len(playbook.plays)))
-    if not inventory.hosts and not options.inventory:
+    for warning in inventory.warnings:
+        sink.emit(events.Warning(warning))
+    if not inventory.parsed:
         sink.emit(events.Warning("No inventory was parsed, only implicit localhost is available"))
     interrupted = False
     try:
