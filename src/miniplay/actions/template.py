@@ -6,7 +6,7 @@ task, beside the playbook), `dest`, the Jinja options (`trim_blocks` true,
 and the copy module's file options (`mode: preserve` copies the template's mode). Gives:
 the copy result for the rendered text (ansible-core 2.19's template result). Raises:
 nothing; a template that does not render is a failed result ("Task failed: 'x' is
-undefined", as Ansible words it, followed by the template file and line).
+undefined", as Ansible words it; the error block shows the template file and line).
 
 The template sees the host's variables plus Ansible's template variables
 (`template_host`, `template_path`, `template_fullpath`, `template_destpath`,
@@ -29,6 +29,7 @@ from typing import Any
 from miniplay.actions.base import ActionCall
 from miniplay.actions.copy import send_file
 from miniplay.errors import MiniplayError
+from miniplay.executor.outcome import ERROR_AT, ERROR_DETAIL
 
 DELIMITERS = ("block_start_string", "block_end_string", "variable_start_string",
               "variable_end_string", "comment_start_string", "comment_end_string")
@@ -122,8 +123,11 @@ async def template(call: ActionCall) -> dict[str, Any]:
         text = call.templar.render_file(str(path), scope, overrides=options,
                                         searchpath=search_path(call, path))
     except MiniplayError as exc:  # Ansible words it as a failed task, not an error
-        where = f"\nOrigin: {exc.pos.file}:{exc.pos.line}" if exc.pos else ""
-        return {"failed": True, "changed": False, "msg": f"Task failed: {exc.message}{where}"}
+        failure = {"failed": True, "changed": False, "msg": f"Task failed: {exc.message}"}
+        if exc.pos is not None:  # shown as the error block's "caused by" origin
+            failure.update({ERROR_AT: f"{exc.pos.file}:{exc.pos.line}:{exc.pos.column}",
+                            ERROR_DETAIL: exc.message})
+        return failure
     host = call.host_access
     assert host is not None, "template needs host access"
     args = {k: v for k, v in call.args.items() if k not in TEMPLATE_ONLY}
