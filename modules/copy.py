@@ -65,6 +65,8 @@ def source_bytes(p: dict[str, Any]) -> bytes:
 def target(p: dict[str, Any], check: bool) -> str | dict[str, Any]:
     """The file to write; a finished result when a directory would have to be made."""
     dest, base = p["dest"], p["_original_basename"]
+    if not os.path.dirname(dest):  # a bare name: Ansible reports it as ./NAME
+        dest = os.path.join(".", dest)
     if dest.endswith(os.sep):
         dest = os.path.join(dest, base) if base else dest
         parent = os.path.dirname(dest)
@@ -122,7 +124,7 @@ def validate(p: dict[str, Any], data: bytes, dest: str) -> None:
 
 
 def check_writable(dest: str) -> None:
-    parent = os.path.dirname(dest)
+    parent = os.path.dirname(dest) or "."  # a bare file name: the working directory
     if not os.path.exists(parent):
         raise Failure(f"Destination directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or not os.path.isdir(parent):

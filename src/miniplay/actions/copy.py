@@ -136,7 +136,8 @@ async def copy_tree(host: HostAccess, args: Mapping[str, Any], root: Path,
 def content_bytes(content: Any) -> bytes:
     if isinstance(content, dict | list):
         return json.dumps(content).encode("utf-8")
-    return str(content).encode("utf-8")
+    # b64decode gives undecodable bytes as lone surrogates: they go back to those bytes.
+    return str(content).encode("utf-8", errors="surrogateescape")
 
 
 async def copy(call: ActionCall) -> dict[str, Any]:
