@@ -9,13 +9,17 @@ false}` with ansible-core's fact names (`ansible_hostname`, `ansible_distributio
 Stdlib only: it runs on the host, under any Python 3 the host has.
 """
 
+import configparser
 import datetime
 import fnmatch
 import getpass
+import glob
 import json
 import os
 import platform
 import socket
+import stat
+import subprocess
 import sys
 import time
 
@@ -118,19 +122,97 @@ def gather(subset):
     return facts
 
 
+def _parse_fact(path, text, warnings):
+    """A fact file's text as JSON, else as INI sections, else an error string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        message = "error loading facts as JSON or ini - please check content: %s" % path
+        warnings.append(message)
+        return message
+    fact = {}
+    for section in parser.sections():
+        fact[section] = {}
+        for option in parser.options(section):
+            try:
+                fact[section][option] = parser.get(section, option)
+            except configparser.Error as exc:
+                message = "error loading facts as ini - please check content: %s (%s)" % (
+                    path, exc)
+                warnings.append(message)
+                return message
+    return fact
+
+
+def _read_fact(path, warnings):
+    """One *.fact file: run it when executable, else read it; errors become its value."""
+    try:
+        executable = os.stat(path).st_mode & stat.S_IXUSR
+    except OSError as exc:
+        message = "Could not stat fact (%s): %s" % (path, exc)
+        warnings.append(message)
+        return message
+    if executable:
+        try:
+            proc = subprocess.run([path], capture_output=True, check=False)
+        except OSError as exc:
+            message = "Could not execute fact script (%s): %s" % (path, exc)
+            warnings.append(message)
+            return message
+        if proc.returncode != 0:
+            message = "Failure executing fact script (%s), rc: %s, err: %s" % (
+                path, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+            warnings.append(message)
+            return message
+        data = proc.stdout
+    else:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            data = b""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        message = 'error loading fact - output of running "%s" was not utf-8' % path
+        warnings.append(message)
+        return message
+    return _parse_fact(path, text, warnings)
+
+
+def local_facts(fact_path, warnings):
+    """`ansible_local`: each FACT_PATH/*.fact under its name, as Ansible reads them."""
+    if not fact_path or not os.path.exists(fact_path):
+        return {}
+    found = {}
+    for path in sorted(glob.glob(os.path.join(fact_path, "*.fact"))):
+        found[os.path.basename(path)[:-len(".fact")]] = _read_fact(path, warnings)
+    return {"ansible_local": found}
+
+
 def main():
     args = json.load(sys.stdin)
     subset = args.get("gather_subset") or ["all"]
     if isinstance(subset, str):
         subset = [part.strip() for part in subset.split(",")]
     facts = gather(subset)
-    pattern = args.get("filter")
-    if pattern:
-        patterns = pattern if isinstance(pattern, list) else [pattern]
-        facts = {k: v for k, v in facts.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
+    warnings = []
+    facts.update(local_facts(args.get("fact_path") or "/etc/ansible/facts.d", warnings))
     facts["gather_subset"] = subset
     facts["module_setup"] = True
-    print(json.dumps({"ansible_facts": facts, "changed": False}))
+    pattern = args.get("filter")
+    if pattern:  # applies to gather_subset and module_setup too, as in Ansible
+        patterns = pattern if isinstance(pattern, list) else [pattern]
+        facts = {k: v for k, v in facts.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
+    result = {"ansible_facts": facts, "changed": False}
+    if warnings:
+        result["warnings"] = warnings
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
