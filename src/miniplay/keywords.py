@@ -53,8 +53,6 @@ NOT_BUILT: Mapping[str, str] = {
     "connection": "the connection keyword is not built yet; set ansible_connection instead",
     "remote_user": "remote_user is not built yet; set ansible_user in the inventory",
     "port": "the port keyword is not built yet; set ansible_port in the inventory",
-    "gather_timeout": "gather_timeout is not built yet",
-    "fact_path": "fact_path is not built yet",
 }
 
 # Modules whose free-form text is one parameter, not k=v pairs.

@@ -125,6 +125,8 @@ class Play:
     handlers: tuple[Task, ...] = ()
     gather_facts: Expr | None = None
     gather_subset: Expr | None = None
+    gather_timeout: Expr | None = None
+    fact_path: Expr | None = None
     serial: Expr | None = None
     strategy: str = "linear"
     order: str = "inventory"

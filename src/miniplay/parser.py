@@ -138,6 +138,8 @@ class Parser:
             handlers=handlers,
             gather_facts=outer.gathering(expr_of(data, "gather_facts"), data.pos),
             gather_subset=expr_of(data, "gather_subset"),
+            gather_timeout=expr_of(data, "gather_timeout"),
+            fact_path=expr_of(data, "fact_path"),
             serial=expr_of(data, "serial"),
             strategy=str(data.get("strategy") or "linear"),
             order=str(data.get("order") or "inventory"),

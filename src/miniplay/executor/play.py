@@ -44,7 +44,10 @@ class PlaybookStopped(Exception):
 def _facts_task(play: Play) -> Task:
     """The implicit fact gathering: it runs with the play's `environment`, as Ansible's
     does (a value using `ansible_env`, not gathered yet, is left out there)."""
-    args = {} if play.gather_subset is None else {"gather_subset": play.gather_subset.value}
+    # The play's fact keywords become the setup arguments of the same names.
+    args = {name: expr.value for name, expr in (
+        ("gather_subset", play.gather_subset), ("gather_timeout", play.gather_timeout),
+        ("fact_path", play.fact_path)) if expr is not None}
     environment: tuple[Expr, ...] = ()
     if "environment" in play.key_pos:
         written = mapping_at(play.pos)

@@ -130,9 +130,10 @@ class TaskRunner:
         namespace = store.setdefault("ansible_facts", {})
         inject = ansible_env.inject_facts()
         for key, value in safe.items():
-            short = key[len("ansible_"):] if key.startswith("ansible_") else key
+            local = key == "ansible_local"  # keeps its prefix, and is always top-level too
+            short = key[len("ansible_"):] if key.startswith("ansible_") and not local else key
             namespace[short] = value
-            if inject:
+            if inject or local:
                 store[key if key.startswith("ansible_") else f"ansible_{key}"] = value
 
     def _flag(self, expr: Expr | None, scope: VarScope) -> bool:
