@@ -64,6 +64,9 @@ class Task:
     ignore_unreachable: Expr | None = None
     notify: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
+    # The play's, blocks' and role's tags without the task's own: what the tasks of a
+    # dynamic include (`include_tasks`, `include_role`) inherit.
+    inherited_tags: frozenset[str] = frozenset()
     vars: Mapping[str, Any] = field(default_factory=dict)
     environment: tuple[Expr, ...] = ()
     no_log: Expr | None = None

@@ -341,8 +341,9 @@ class Parser:
             failed_when=optional_conditions(data, "failed_when"),
             changed_when=optional_conditions(data, "changed_when"),
             until=optional_conditions(data, "until"),
-            notify=own.notify, tags=own.tags, vars=own.vars, environment=own.environment,
-            listen=strings(data.get("listen")), is_handler=handler, role=own.role,
+            notify=own.notify, tags=own.tags, inherited_tags=inherited.tags, vars=own.vars,
+            environment=own.environment, listen=strings(data.get("listen")),
+            is_handler=handler, role=own.role,
             async_=expr_of(data, "async"), poll=expr_of(data, "poll"),
             retries=expr_of(data, "retries"), delay=expr_of(data, "delay"),
             ignore_errors=scalars.get("ignore_errors"),
@@ -418,16 +419,12 @@ def parse_task_file(path: str, root: str, inherited: Inherited) -> list[Node]:
 
 
 def parse_included_role(name: str, root: str, inherited: Inherited, args: dict[str, Any],
-                        pos: Position) -> list[Node]:
-    """Tasks of a role included at run time (`include_role`). Its handlers would have to
-    join the play while it runs; miniplay refuses that rather than drop them."""
+                        pos: Position) -> tuple[list[Node], list[Task]]:
+    """Tasks and handlers of a role included at run time (`include_role`); the caller
+    adds the handlers to the running play's, as ansible-core does."""
     playbook_dir = str(Path(root).parent)
     tasks = load_role(name, playbook_dir, pos, _choices(args)).tasks_file
     failures = task_file_failures(str(tasks), playbook_dir) if tasks is not None else None
     parser = Parser(root, failures)
     nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False)
-    if parser.role_handlers:
-        raise PlaybookError(
-            f"role {name} has handlers, which include_role cannot add to a running play "
-            "in miniplay yet", pos, "use import_role or the play's roles: list")
-    return nodes
+    return nodes, parser.role_handlers

@@ -165,10 +165,12 @@ class Flow:
                 self.ctx.state(host).stats.ok += 1
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
-            inherited = Inherited(vars={**task.vars, **extra}, role=task.role)
+            inherited = Inherited(vars={**task.vars, **extra}, role=task.role,
+                                  tags=task.inherited_tags)
             if role:
-                nodes = parse_included_role(path, self.ctx.playbook.path, inherited,
-                                            dict(task.args), task.action_pos)
+                nodes, handlers = parse_included_role(path, self.ctx.playbook.path, inherited,
+                                                      dict(task.args), task.action_pos)
+                self.handlers.add(handlers)
             else:
                 nodes = parse_task_file(path, self.ctx.playbook.path, inherited)
             await self.linear.run_nodes(nodes, members)

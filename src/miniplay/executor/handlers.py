@@ -4,8 +4,10 @@ Takes: the play's handlers and the hosts' notifications. Gives: handler runs at 
 flush (end of `pre_tasks`, `tasks`, `post_tasks`, and `meta: flush_handlers`).
 Raises: nothing.
 
-Order is the `handlers:` section's, not the notification order; a name matches a
-handler's `name` or its `listen` topics. A host that failed skips its handlers unless
+Order is the `handlers:` section's (then handlers of roles added by `include_role`, in
+the order they were included), not the notification order. A notification wakes the
+last-loaded handler whose name (or `role : name`) it is, and every handler that listens
+to it, one per name (ansible-core's lookup). A host that failed skips its handlers unless
 `force_handlers` (play keyword or `--force-handlers`). A handler that notifies another
 makes it run in a later pass of the same flush.
 """
@@ -23,9 +25,31 @@ if TYPE_CHECKING:
     from miniplay.executor.strategy import Linear
 
 
-def answers(handler: Task, name: str) -> bool:
-    """True when notifying `name` wakes `handler`."""
-    return handler.name == name or name in handler.listen
+def named(handler: Task, name: str) -> bool:
+    """True when `name` is the handler's name, plain or prefixed by its role's."""
+    if not handler.name:
+        return False
+    role = handler.role
+    return name == handler.name or (role is not None and name == f"{role.name} : {handler.name}")
+
+
+def woken(handlers: list[Task], name: str) -> list[Task]:
+    """The handlers that notifying `name` wakes: the last-loaded one with that name,
+    and those listening to it (of several with the same name, the last-loaded)."""
+    found: list[Task] = []
+    for handler in reversed(handlers):
+        if named(handler, name):
+            found.append(handler)
+            break
+    seen: set[str] = set()
+    for handler in reversed(handlers):
+        if name in handler.listen:
+            if handler.name and handler.name in seen:
+                continue
+            if handler.name:
+                seen.add(handler.name)
+            found.append(handler)
+    return found
 
 
 class Handlers:
@@ -36,12 +60,17 @@ class Handlers:
         self.play = play
         self.model = model
 
+    def add(self, handlers: list[Task]) -> None:
+        """Handlers of a role that `include_role` brought in join the play's."""
+        self.play.added_handlers.extend(handlers)
+
     def forced(self) -> bool:
-        """`force_handlers` (play keyword or `--force-handlers`) is on."""
-        if self.ctx.options.force_handlers:
-            return True
+        """`force_handlers` is on: the play keyword when written (it overrides the
+        command line, as in ansible-core), else `--force-handlers` or the environment."""
         expr = self.model.force_handlers
-        return bool(expr.value) if expr is not None else ansible_env.force_handlers()
+        if expr is not None:
+            return bool(expr.value)
+        return self.ctx.options.force_handlers or ansible_env.force_handlers()
 
     def _eligible(self, host: str) -> bool:
         state = self.ctx.state(host)
@@ -58,10 +87,12 @@ class Handlers:
         while True:
             consumed: dict[str, set[str]] = {h: set() for h in hosts}
             ran = False
-            for handler in self.model.handlers:
+            handlers = self.play.handlers
+            for handler in handlers:
                 targets = []
                 for host in hosts:
-                    names = [n for n in self.ctx.state(host).notified if answers(handler, n)]
+                    names = [n for n in self.ctx.state(host).notified
+                             if any(h is handler for h in woken(handlers, n))]
                     if names and self._eligible(host):
                         targets.append(host)
                         consumed[host].update(names)

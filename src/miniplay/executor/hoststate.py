@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from miniplay.model import Play
+from miniplay.model import Play, Task
 from miniplay.results import HostStats
 
 _STATUS_FIELDS = frozenset({"failed", "unreachable", "ended", "fatal_marked"})
@@ -75,3 +75,9 @@ class PlayState:
     play_vars: list[dict[str, Any]] = field(default_factory=list)
     host_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # vars_files
     ended: bool = False
+    added_handlers: list[Task] = field(default_factory=list)  # of roles include_role ran
+
+    @property
+    def handlers(self) -> list[Task]:
+        """The play's handlers, then those `include_role` added while it runs."""
+        return [*self.play.handlers, *self.added_handlers]

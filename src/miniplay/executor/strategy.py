@@ -287,7 +287,7 @@ class Linear:
         """A changed task notifying no handler of the play stops the run, as Ansible's
         default (error_on_missing_handler) does; validate only warns before."""
         known: set[str] = set()
-        for handler in self.play.play.handlers:
+        for handler in self.play.handlers:
             names = {n for n in (handler.name, *handler.listen) if n}
             prefix = f"{handler.role.name} : " if handler.role is not None else ""
             known |= names | {prefix + n for n in names}
