@@ -47,6 +47,7 @@ def _run_parser() -> _Parser:
     p.add_argument("-l", "--limit")
     p.add_argument("-e", "--extra-vars", action="append", default=[])
     p.add_argument("-f", "--forks", type=int, default=5)
+    p.add_argument("-c", "--connection")
     p.add_argument("-C", "--check", action="store_true")
     p.add_argument("-D", "--diff", action="store_true")
     p.add_argument("-v", "--verbose", action="count", default=0)
@@ -211,6 +212,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         host_key_checking=host_key not in ("false", "0", "no", "off"),
         poll_interval=int(os.environ.get("ANSIBLE_POLL_INTERVAL", "15")),
         async_dir=os.environ.get("ANSIBLE_ASYNC_DIR"),
+        connection=args.connection,
     )
 
 

@@ -68,6 +68,10 @@ class Task:
     # dynamic include (`include_tasks`, `include_role`) inherit.
     inherited_tags: frozenset[str] = frozenset()
     vars: Mapping[str, Any] = field(default_factory=dict)
+    # Role parameters and include parameters (the `vars` of the include_tasks and
+    # include_role around it and, for an include, its own): above set_fact, below
+    # extra vars.
+    params: Mapping[str, Any] = field(default_factory=dict)
     environment: tuple[Expr, ...] = ()
     no_log: Expr | None = None
     check_mode: Expr | None = None

@@ -32,3 +32,4 @@ class RunOptions:
     host_key_checking: bool = True
     poll_interval: int = 15
     async_dir: str | None = None
+    connection: str | None = None  # -c: the connection when no ansible_connection is set

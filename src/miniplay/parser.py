@@ -210,14 +210,16 @@ class Parser:
         info = RoleInfo(name, str(source.path), source.defaults, source.vars, dependency)
         nodes: list[Node] = []
         deps = source.dependency_list
+        # a dependency sees the params of the roles that depend on it (the dep chain)
+        chain = replace(inherited, params={**inherited.params, **params})
         for index, dep in enumerate(source.dependencies):
             dep_pos = deps.pos_of(index) if deps is not None else pos
             dep_name = dep.get("role", dep.get("name")) if isinstance(dep, dict) else dep
             dep_params = _role_params(dep) if isinstance(dep, dict) else {}
-            nodes += self.role_nodes(str(dep_name), dep_pos, inherited, dep_params, {},
+            nodes += self.role_nodes(str(dep_name), dep_pos, chain, dep_params, {},
                                      dependency=True)
         self.play_roles.append(info)
-        scoped = replace(inherited, vars={**inherited.vars, **params}, role=info)
+        scoped = replace(inherited, params={**inherited.params, **params}, role=info)
         nodes += self._role_file(source.tasks_file, scoped, handler=False)
         if str(source.handlers_file) not in self.handler_files:  # a role's handlers once
             self.handler_files.add(str(source.handlers_file))
@@ -271,7 +273,7 @@ class Parser:
 
     def _static_vars(self, inherited: Inherited) -> dict[str, Any]:
         """What a static import's templated name may use."""
-        known = {**inherited.vars, "playbook_dir": str(Path(self.root).parent)}
+        known = {**inherited.vars, **inherited.params, "playbook_dir": str(Path(self.root).parent)}
         if inherited.role is not None:
             known.update(role_path=inherited.role.path, role_name=inherited.role.name)
         return known
@@ -313,7 +315,8 @@ class Parser:
             name=None if data.get("name") is None else str(data["name"]),
             key_pos=dict(data.key_pos), when=own.when,
             register=data["register"] if isinstance(data.get("register"), str) else None,
-            tags=own.tags, vars=own.vars, is_handler=handler, role=own.role,
+            tags=own.tags, vars=own.vars, params=own.params, is_handler=handler,
+            role=own.role,
             listen=strings(data.get("listen")),
             ignore_errors=own.scalars.get("ignore_errors"),
             ignore_unreachable=own.scalars.get("ignore_unreachable"),
@@ -342,6 +345,7 @@ class Parser:
             changed_when=optional_conditions(data, "changed_when"),
             until=optional_conditions(data, "until"),
             notify=own.notify, tags=own.tags, inherited_tags=inherited.tags, vars=own.vars,
+            params={**own.params, **vars_of(data)} if action in _INCLUDES else own.params,
             environment=own.environment, listen=strings(data.get("listen")),
             is_handler=handler, role=own.role,
             async_=expr_of(data, "async"), poll=expr_of(data, "poll"),
@@ -378,6 +382,9 @@ class Parser:
                     fail(PlaybookError, problem[0], data.key_pos.get(key, data.pos), problem[1])
                 return Expr(plain(data[key]), data.pos_of(key)), key
         return None, "loop"
+
+
+_INCLUDES = ("include_tasks", "include_role")
 
 
 def _role_params(entry: Mapping[str, Any]) -> dict[str, Any]:

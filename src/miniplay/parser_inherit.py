@@ -39,6 +39,9 @@ class Inherited:
     notify: tuple[str, ...] = ()
     scalars: Mapping[str, Expr] = field(default_factory=dict)
     role: RoleInfo | None = None
+    # Role parameters and the `vars` of the includes above (not of imports):
+    # ansible-core's "role params" and "include params", above set_fact, below extra vars.
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def extend(self, data: YamlMap) -> Inherited:
         """These keywords plus those set on `data` (a block, import or play)."""
@@ -54,6 +57,7 @@ class Inherited:
             notify=strings(data.get("notify")) or self.notify,
             scalars=scalars,
             role=self.role,
+            params=self.params,
         )
 
 

@@ -475,3 +475,18 @@ def test_ansible_inject_fact_vars_false_keeps_facts_under_ansible_facts(tmp_path
     assert '"msg": "Linux none"' in hidden.stdout
     shown = miniplay(site, "-i", inventory, env={"ANSIBLE_INJECT_FACT_VARS": "1"})
     assert '"msg": "Linux Linux"' in shown.stdout
+
+
+def test_connection_option_is_the_default_connection(tmp_path: Path) -> None:
+    """`-c local` connects a host with no `ansible_connection` locally (without it the
+    host would be tried over ssh), as ansible-playbook's `-c`."""
+    (tmp_path / "hosts").write_text(
+        f"nowhere ansible_host=192.0.2.1 ansible_python_interpreter={sys.executable}\n")
+    site = playbook(tmp_path, """- hosts: nowhere
+  gather_facts: false
+  tasks:
+    - command: echo reached
+""")
+    result = miniplay(site, "-i", str(tmp_path / "hosts"), "-c", "local", "--timeout", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "changed: [nowhere]" in result.stdout

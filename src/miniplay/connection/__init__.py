@@ -18,9 +18,9 @@ from miniplay.errors import HostUnreachable
 from miniplay.options import RunOptions
 
 
-def connection_type(variables: Mapping[str, Any]) -> str:
-    """`ansible_connection`, defaulting to ssh as Ansible does."""
-    return str(variables.get("ansible_connection") or "ssh")
+def connection_type(variables: Mapping[str, Any], default: str | None = None) -> str:
+    """`ansible_connection`, else the command line's `-c`, else ssh, as in Ansible."""
+    return str(variables.get("ansible_connection") or default or "ssh")
 
 
 def _local_python(become: Become | None) -> str:
@@ -34,7 +34,7 @@ def _local_python(become: Become | None) -> str:
 def open_connection(host: str, variables: Mapping[str, Any], options: RunOptions,
                     become: Become | None = None) -> Connection:
     """A connection for `host` (local or ssh), escalated with `become` when given."""
-    kind = connection_type(variables)
+    kind = connection_type(variables, options.connection)
     if kind == "local":
         from miniplay.connection.local import LocalConnection
 

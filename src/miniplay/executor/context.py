@@ -133,7 +133,11 @@ class RunContext:
         layers += [role.vars for role in roles]
         if task is not None:
             layers.append(task.vars)
-        layers.extend(self.top_layers(host))
+        *facts, extra = self.top_layers(host)
+        layers += facts
+        if task is not None:
+            layers.append(task.params)  # role and include params, above set_fact
+        layers.append(extra)
         layers.append(self.magic(host, play))
         if task is not None:
             layers.append(self.task_paths(task))

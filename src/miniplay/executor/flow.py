@@ -165,8 +165,8 @@ class Flow:
                 self.ctx.state(host).stats.ok += 1
         self.ctx.sink.emit(events.TaskEnd(uid, now()))
         for (path, _), (members, extra) in groups.items():
-            inherited = Inherited(vars={**task.vars, **extra}, role=task.role,
-                                  tags=task.inherited_tags)
+            inherited = Inherited(vars=task.vars, role=task.role, tags=task.inherited_tags,
+                                  params={**task.params, **extra})
             if role:
                 nodes, handlers = parse_included_role(path, self.ctx.playbook.path, inherited,
                                                       dict(task.args), task.action_pos)
