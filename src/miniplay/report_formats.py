@@ -54,7 +54,9 @@ RULES: dict[str, tuple[str, str]] = {
     "missing-file": ("error", "An imported, included or vars file does not exist."),
     "import-cycle": ("error", "A file that imports itself, directly or not."),
     "missing-role": ("error", "A role a play or task names is not found."),
-    "not-built": ("error", "An Ansible keyword miniplay does not run yet."),
+    "not-built": ("error", "An Ansible keyword, module or option miniplay does not run yet."),
+    "not-built-plugin": ("error", "A filter, test or lookup miniplay does not have "
+                                  "(collections, *_plugins/, or one refused by name)."),
     "internal-error": ("error", "miniplay failed to check the file (a bug in miniplay)."),
     "undefined-variable": ("warning", "A variable no earlier task, vars or inventory defines."),
     "async-status-jid": ("warning", "async_status on a job that is not async or was awaited."),
