@@ -371,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 99
     except SystemExit as exc:  # argparse --help / --version
         return int(exc.code or 0)
+    except BrokenPipeError:  # `miniplay validate ... | head`: the reader went away
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
     except Exception:
         import traceback
 
