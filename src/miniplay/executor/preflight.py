@@ -22,9 +22,7 @@ from miniplay.runner import ModuleFinder
 CONTROLLER_SIDE = frozenset({*ACTIONS, "meta", "raw", "include_tasks", "include_role",
                              "gather_facts"})
 
-_TASK_FEATURES = {
-    "throttle": "throttle is not built yet",
-}
+_TASK_FEATURES: dict[str, str] = {}
 _PLAY_FEATURES: dict[str, str] = {}
 
 

@@ -27,6 +27,7 @@ from miniplay.executor.jobs import now
 from miniplay.executor.outcome import delegated_to
 from miniplay.executor.tags import rendered, selected
 from miniplay.executor.task import Outcome, TaskRunner
+from miniplay.executor.throttle import Throttles, throttle_value
 from miniplay.keywords import short_name
 from miniplay.model import Block, Node, Task
 from miniplay.results import TaskStatus
@@ -80,6 +81,7 @@ class Linear:
         self.on_meta = on_meta
         self.on_include = on_include
         self.forks = asyncio.Semaphore(max(1, ctx.options.forks))
+        self.throttles = Throttles(max(1, ctx.options.forks))
 
     def active(self, hosts: Sequence[str]) -> list[str]:
         return [h for h in hosts if self.ctx.state(h).active]
@@ -202,9 +204,12 @@ class Linear:
                                             handler, self.play.uid))
         run_once = not self.free and self._truthy(task, task.run_once, hosts[0])
         targets = hosts[:1] if run_once or task.action in ONCE_PER_BATCH else hosts
+        limit = self.throttles.limit(task, throttle_value(
+            task, self.ctx.templar, self.ctx.scope(hosts[0], self.play, task)),
+            run_once or self._truthy(task, task.run_once, hosts[0]))
         try:
             async with asyncio.TaskGroup() as group:
-                runs = [group.create_task(self._on_host(task, host, uid, name))
+                runs = [group.create_task(self._on_host(task, host, uid, name, limit))
                         for host in targets]
         except* MiniplayError as errors:  # a positioned error, not a traceback of a group
             raise errors.exceptions[0] from None
@@ -241,9 +246,14 @@ class Linear:
             if down / len(batch) * 100 > self.max_fail:
                 raise PlayAborted(banners=2)
 
-    async def _on_host(self, task: Task, host: str, uid: str, name: str) -> Outcome:
-        async with self.forks:
-            outcome = await self.runner.run(task, host, uid)
+    async def _on_host(self, task: Task, host: str, uid: str, name: str,
+                       limit: asyncio.Semaphore | None = None) -> Outcome:
+        if limit is not None:
+            async with limit, self.forks:
+                outcome = await self.runner.run(task, host, uid)
+        else:
+            async with self.forks:
+                outcome = await self.runner.run(task, host, uid)
         self.record(task, host, uid, name, outcome)
         return outcome
 
