@@ -50,13 +50,28 @@ def status_of(result: dict[str, Any]) -> TaskStatus:
     """How the recap counts `result`."""
     if result.get("unreachable"):
         return TaskStatus.UNREACHABLE
-    if result.get("failed"):
+    if _failed(result):
         return TaskStatus.FAILED
     if result.get("skipped"):
         return TaskStatus.SKIPPED
     if result.get("changed"):
         return TaskStatus.CHANGED
     return TaskStatus.OK
+
+
+def _failed(result: dict[str, Any]) -> bool:
+    """ansible-core's verdict: a `failed_when_result` (of the result, or of any loop
+    item) decides over `failed`, so a failed_when that held false keeps a task whose
+    retries ran out from failing."""
+    items = result.get("results")
+    looped = isinstance(items, list) and any(
+        isinstance(item, dict) and "failed_when_result" in item for item in items)
+    if "failed_when_result" in result or looped:
+        if looped and isinstance(items, list):
+            return any(isinstance(item, dict) and bool(item.get("failed_when_result"))
+                       for item in items)
+        return bool(result["failed_when_result"])
+    return bool(result.get("failed"))
 
 
 def skipped(condition: Any) -> dict[str, Any]:

@@ -277,6 +277,8 @@ class TaskRunner:
         while True:
             result = with_exception(normalise(
                 await self.dispatch.execute(task, host, scope, args, uid)))
+            if retries > 0:  # as in ansible-core, changed_when/failed_when can read it
+                result["attempts"] = attempt
             result = self._conditions(task, scope, result)
             if retries <= 0 or result.get("unreachable"):
                 return result
