@@ -8,7 +8,13 @@ failed result.
 Lookup order is Ansible's: `library/` beside the playbook, `--module-path` and
 `ANSIBLE_LIBRARY` directories, then miniplay's built-in `modules/`. A library module may
 follow miniplay's contract (JSON on stdin) or Ansible's `WANT_JSON` (argv[1] is a JSON
-file); modules written against `ansible.module_utils` need Ansible itself and are refused.
+file); a module in another language without `WANT_JSON` (a `#!` line naming no Python)
+is Ansible's old style (argv[1] is a file of `key=value` words). Modules written against
+`ansible.module_utils` need Ansible itself and are refused.
+
+As in ansible-core, the `#!` line of a WANT_JSON or old-style module is rewritten: a
+Python one to `ansible_python_interpreter` (else the agent's Python runs it), another
+to `ansible_NAME_interpreter` when set (NAME: the basename of the interpreter written).
 """
 
 from __future__ import annotations
@@ -73,7 +79,37 @@ def _style(source: bytes) -> ModuleStyle | None:
         return None
     if b"\0" in source[:1024]:
         return "want_json"
+    if source.startswith(b"#!") and b"python" not in source.split(b"\n", 1)[0]:
+        return "old"
     return "json"
+
+
+def _interpreter_name(source: bytes) -> str | None:
+    """The basename of the interpreter a `#!` line names (`bash`, `env`), or None."""
+    if not source.startswith(b"#!"):
+        return None
+    words = source.split(b"\n", 1)[0][2:].decode("utf-8", "replace").split()
+    return os.path.basename(words[0]).strip() if words else None
+
+
+def with_interpreter(module: ModuleFile, variables: Mapping[str, Any]) -> bytes:
+    """The source to send: for a WANT_JSON or old-style module, its `#!` line with the
+    interpreter the host's variables set (see the module docstring)."""
+    name = _interpreter_name(module.source) if module.style != "json" else None
+    if name is None:
+        return module.source
+    first, _, rest = module.source.partition(b"\n")
+    args = first[2:].decode("utf-8", "replace").split()[1:]
+    if "python" in name:
+        chosen = variables.get("ansible_python_interpreter")
+        if not chosen:  # the agent runs a source without `#!` with its own Python
+            return b"#\n" + rest
+    else:
+        chosen = variables.get(f"ansible_{name}_interpreter")
+        if not chosen:
+            return module.source
+    line = " ".join([str(chosen), *args])
+    return f"#!{line}\n".encode() + rest
 
 
 class ModuleFinder:
@@ -133,10 +169,13 @@ async def run_module(conn: Connection, module: ModuleFile, args: Mapping[str, An
                      check: bool, diff: bool, no_log: bool, async_seconds: int = 0,
                      async_dir: str | None = None,
                      environment: Mapping[str, str] | None = None,
-                     time_limit: float | None = None) -> dict[str, Any]:
-    """Run `module` on the connection's host; the module's own result dict."""
+                     time_limit: float | None = None,
+                     variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run `module` on the connection's host; the module's own result dict.
+    `variables` (the host's) choose the interpreter of a non-JSON-contract module."""
     request = ModuleRequest(
-        name=module.name, source=module.source, args=dict(args), style=module.style,
+        name=module.name, source=with_interpreter(module, variables or {}), args=dict(args),
+        style=module.style,
         check_mode=check, diff=diff, no_log=no_log, async_seconds=async_seconds,
         async_dir=async_dir, environment=dict(environment or {}), timeout=time_limit,
         in_agent=module.in_agent,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-ModuleStyle = Literal["json", "want_json"]
+ModuleStyle = Literal["json", "want_json", "old"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,10 @@ class ModuleRequest:
 
     `style` is the module contract: ``json`` (miniplay's: arguments as one JSON object
     on stdin, one JSON result on stdout) or ``want_json`` (Ansible's: argv[1] is the path
-    of a JSON file with the arguments). `async_seconds` > 0 launches a detached job and
-    returns its launch record at once instead of the module's result. `in_agent` asks
-    the agent to run the module in its own process instead of a fork.
+    of a JSON file with the arguments) or ``old`` (Ansible's old-style: argv[1] is the
+    path of a file of shell-quoted `key=value` words). `async_seconds` > 0 launches a
+    detached job and returns its launch record at once instead of the module's result.
+    `in_agent` asks the agent to run the module in its own process instead of a fork.
     """
 
     name: str

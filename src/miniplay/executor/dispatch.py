@@ -188,10 +188,11 @@ class Dispatcher:
             timeout = self._value(task.timeout, scope, None)
             return reported(await run_module(
                 conn, module, args, check=check, diff=diff, no_log=no_log,
-                environment=environment, time_limit=None if timeout is None else float(timeout)))
+                environment=environment, time_limit=None if timeout is None else float(timeout),
+                variables=scope))
         launch = await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
                                   environment=environment, async_seconds=async_seconds,
-                                  async_dir=self.async_dir(scope))
+                                  async_dir=self.async_dir(scope), variables=scope)
         return reported(await self._after_launch(task, host, scope, conn, launch,
                                                  async_seconds, uid))
 

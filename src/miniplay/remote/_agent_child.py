@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 
@@ -220,6 +221,15 @@ def run_here(spec: Spec) -> JSON:
     return parse_result(out.getvalue().encode("utf-8"), err.getvalue().encode("utf-8"), rc)
 
 
+def args_text(spec: Spec) -> str:
+    """The arguments file's text: JSON, or for an old-style module the shell-quoted
+    `key=value` words ansible-core writes (each followed by a space)."""
+    if spec.style != "old":
+        return spec.args_json
+    args = json.loads(spec.args_json)
+    return "".join(f"{key}={shlex.quote(str(value))} " for key, value in args.items())
+
+
 def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str | None) -> NoReturn:
     """In a fresh fork: own process group, pipes on fd 1/2, then run the module."""
     try:
@@ -235,7 +245,7 @@ def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str | None) -> No
         assert workdir is not None, "a WANT_JSON module needs a work directory"
         path = spec.module.path or module_file(spec.module, workdir)
         args_path = os.path.join(workdir, f"args-{os.getpid()}.json")
-        write_file(args_path, spec.args_json.encode("utf-8"), 0o600)
+        write_file(args_path, args_text(spec).encode("utf-8"), 0o600)
         argv = [path] if spec.module.source.startswith(b"#!") else [sys.executable, path]
         for name in ("SIGPIPE", "SIGXFSZ"):  # Python ignores these; programs expect defaults
             if hasattr(signal, name):
