@@ -3,8 +3,9 @@
 
 Takes (one JSON object on stdin): ``_raw_params`` or ``cmd`` (a string) or ``argv`` (a
 list), ``chdir``, ``creates``, ``removes``, ``stdin``, ``stdin_add_newline`` (true),
-``strip_empty_ends`` (true), ``expand_argument_vars`` (true); for shell also
-``executable``. Internal keys ``_ansible_check_mode``, ``_ansible_module_name``.
+``strip_empty_ends`` (true), ``expand_argument_vars`` (true, command only: shell
+fails on it as ansible-core's shell action does), ``executable`` (the shell for shell;
+command ignores it with ansible-core's warning). Internal keys ``_ansible_check_mode``, ``_ansible_module_name``.
 Gives (one JSON object on stdout): ansible-core 2.19's command result: ``changed``,
 ``cmd``, ``rc``, ``stdout``/``stderr`` (+ ``_lines``), ``start``/``end``/``delta``,
 ``msg`` and ``invocation.module_args``; ``failed`` with "non-zero return code" when rc
@@ -18,10 +19,12 @@ Standard library only, Python >= 3.8.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import glob
 import json
 import os
+import selectors
 import shlex
 import subprocess
 import sys
@@ -34,6 +37,7 @@ SPEC = {
 }
 BOOLS = ("_uses_shell", "expand_argument_vars", "stdin_add_newline", "strip_empty_ends")
 COMMANDS = ("_raw_params", "cmd", "argv")
+PATHS = ("chdir", "creates", "removes")
 
 
 class Failure(Exception):
@@ -55,9 +59,14 @@ def to_bool(name: str, value: Any) -> bool:
                           f"to bool: The value '{value}' is not a valid boolean."})
 
 
-def check_params(raw: dict[str, Any], shell: bool) -> dict[str, Any]:
-    """The module's parameters with defaults, as AnsibleModule would check them."""
+def check_params(raw: dict[str, Any], shell: bool, name: str = "shell") -> dict[str, Any]:
+    """The module's parameters with defaults, as AnsibleModule would check them (and
+    ansible-core's shell action, which refuses `expand_argument_vars` by the task's
+    action name)."""
     given = {k: v for k, v in raw.items() if not k.startswith("_ansible_")}
+    if shell and "expand_argument_vars" in given:
+        raise Failure({"msg": f"Unsupported parameters for ({name}) module: "
+                              "expand_argument_vars"})
     unknown = sorted(set(given) - set(SPEC))
     if unknown:
         raise Failure({"msg": "Unsupported parameters for ({}) module: {}. Supported parameters "
@@ -67,6 +76,9 @@ def check_params(raw: dict[str, Any], shell: bool) -> dict[str, Any]:
     for name in BOOLS:
         params[name] = to_bool(name, params[name])
     params["_uses_shell"] = params["_uses_shell"] or shell
+    for name in PATHS:  # Ansible's `path` type: any value as text, ~ and $VARS expanded
+        if params[name] is not None:
+            params[name] = os.path.expanduser(os.path.expandvars(str(params[name])))
     chosen = [name for name in COMMANDS if params[name] is not None]
     if not chosen:
         raise Failure({"msg": "one of the following is required: " + ", ".join(COMMANDS)})
@@ -99,6 +111,39 @@ def popen_args(params: dict[str, Any], cmd: Any) -> tuple[Any, bool]:
     return [os.fsencode(arg) for arg in cmd], False
 
 
+def collect(process: subprocess.Popen[bytes], data: bytes | None) -> tuple[bytes, bytes]:
+    """stdout and stderr of `process`, read until both close or, as ansible-core's
+    run_command does, until the process has exited and a second passes with nothing
+    to read (a program left in the background holding the pipes does not hang it)."""
+    if data is not None and process.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(data)
+        process.stdin.close()
+    assert process.stdout is not None
+    assert process.stderr is not None
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    buffers = {out_fd: bytearray(), err_fd: bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for fd in buffers:
+            selector.register(fd, selectors.EVENT_READ)
+        while True:
+            events = selector.select(1)
+            for key, _ in events:
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    buffers[key.fd] += chunk
+                else:
+                    selector.unregister(key.fd)
+            if (not events or not selector.get_map()) and process.poll() is not None:
+                break
+            if not selector.get_map():
+                process.wait()
+                break
+    process.stdout.close()
+    process.stderr.close()
+    return bytes(buffers[out_fd]), bytes(buffers[err_fd])
+
+
 def execute(params: dict[str, Any], cmd: Any, result: dict[str, Any]) -> None:
     """Run the command, filling rc, stdout, stderr, start, end and delta in `result`."""
     args, use_shell = popen_args(params, cmd)
@@ -110,7 +155,7 @@ def execute(params: dict[str, Any], cmd: Any, result: dict[str, Any]) -> None:
         process = subprocess.Popen(
             args, shell=use_shell, stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = process.communicate(None if data is None else data.encode("utf-8"))
+        out, err = collect(process, None if data is None else data.encode("utf-8"))
     except OSError as exc:
         shown = cmd if isinstance(cmd, str) else " ".join(shlex.quote(a) for a in cmd)
         raise Failure({"changed": False, "cmd": shown, "rc": exc.errno, "stdout": "",
@@ -148,6 +193,10 @@ def run(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     skip = skip_reason(params, check_mode)
     if skip:
         return dict(result, msg=skip[0], stdout=skip[1], rc=0)
+    if params["executable"] and not params["_uses_shell"]:  # command ignores it, and says so
+        result["warnings"] = [
+            "As of Ansible 2.4, the parameter 'executable' is no longer supported with the "
+            f"'command' module. Not using '{params['executable']}'."]
     result["changed"] = True
     if check_mode:
         result.update(rc=0, msg="Command would have run if not in check mode")
@@ -181,7 +230,7 @@ def main() -> None:
     shell = name in ("shell", "ansible.builtin.shell", "ansible.legacy.shell")
     invocation = {k: v for k, v in raw.items() if not k.startswith("_ansible_")}
     try:
-        params = check_params(raw, shell)
+        params = check_params(raw, shell, name)
         invocation = params
         result = run(params, bool(raw.get("_ansible_check_mode")))
     except Failure as failure:

@@ -260,6 +260,10 @@ class Linear:
     def record(self, task: Task, host: str, uid: str, name: str, outcome: Outcome) -> None:
         """Emit the host's result, count it, apply failure and notification rules."""
         state = self.ctx.state(host)
+        warnings = outcome.result.get("warnings")
+        if isinstance(warnings, list) and task.loop is None:  # shown before the result line
+            for warning in warnings:
+                self.ctx.sink.emit(events.Warning(str(warning)))
         self.ctx.sink.emit(events.HostResult(
             host=host, task_uid=uid, task_name=name, action=self._action(task, host),
             status=outcome.status, result=outcome.result, start=outcome.start,
