@@ -326,6 +326,8 @@ def _message(err: ValidationError, name: str) -> tuple[str, str | None]:
     expect = schema.get("x-expect")
     got = describe(err.instance)
     value: Any = err.validator_value
+    if schema.get("x-message"):  # ansible-core's own words for this kind of value
+        return str(schema["x-message"]).format(name=name, got=got), None
     if err.validator == "enum":
         choices = ", ".join(str(c) for c in value)
         return f"`{name}` must be one of: {choices}; got {got}", did_you_mean(

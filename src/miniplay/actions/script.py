@@ -72,7 +72,8 @@ async def script(call: ActionCall) -> dict[str, Any]:
     args = dict(call.args)
     raw = args.get("_raw_params") or args.get("cmd")
     if not raw:
-        return {"failed": True, "changed": False, "msg": "script requires a script to run"}
+        return {"failed": True, "changed": False,
+                "msg": "one of the following is required: _raw_params, cmd"}
     chdir = args.get("chdir")
     if chdir and not str(chdir).startswith("/"):
         return {"failed": True, "changed": False,
