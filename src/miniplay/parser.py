@@ -176,7 +176,8 @@ class Parser:
         if action == "import_role":
             args = kw.parse_args(action, plain(data[key]), data.pos_of(key))
             return self.role_nodes(role_name(args), data.pos_of(key),
-                                   inherited.extend(data), {}, _choices(args), once=False)
+                                   inherited.extend(data), {}, _choices(args), once=False,
+                                   included=True)
         return [self.task(data, action, key, inherited, handler)]
 
     def roles_section(self, data: YamlMap, inherited: Inherited) -> list[Node]:
@@ -197,11 +198,14 @@ class Parser:
 
     def role_nodes(self, name: str, pos: Position, inherited: Inherited,
                    params: dict[str, Any], choices: dict[str, str],
-                   once: bool = True, dependency: bool = False) -> list[Node]:
+                   once: bool = True, dependency: bool = False,
+                   included: bool = False) -> list[Node]:
         """A role's tasks (after its dependencies'); its handlers join the play's.
 
         A role listed in `roles:` (or as a dependency) runs once per play for the same
-        parameters, as in Ansible; `import_role` always adds its tasks."""
+        parameters, as in Ansible; `import_role` always adds its tasks. A role imported
+        or included (`included`) from another role's task sees the chain of those roles,
+        nearest first, in `ansible_parent_role_names`/`_paths` (include params)."""
         key = f"{name}:{sorted(params.items())!r}:{sorted(choices.items())!r}"
         source = load_role(name, str(Path(self.root).parent), pos, choices)
         if once and key in self.roles_done and not source.allow_duplicates:
@@ -220,6 +224,15 @@ class Parser:
                                      dependency=True)
         self.play_roles.append(info)
         scoped = replace(inherited, params={**inherited.params, **params}, role=info)
+        parent = inherited.role
+        if included and parent is not None:
+            scoped = replace(scoped, params={
+                **scoped.params,
+                "ansible_parent_role_names": [
+                    parent.name, *inherited.params.get("ansible_parent_role_names", [])],
+                "ansible_parent_role_paths": [
+                    str(Path(parent.path).resolve()),
+                    *inherited.params.get("ansible_parent_role_paths", [])]})
         nodes += self._role_file(source.tasks_file, scoped, handler=False)
         if str(source.handlers_file) not in self.handler_files:  # a role's handlers once
             self.handler_files.add(str(source.handlers_file))
@@ -433,5 +446,6 @@ def parse_included_role(name: str, root: str, inherited: Inherited, args: dict[s
     tasks = load_role(name, playbook_dir, pos, _choices(args)).tasks_file
     failures = task_file_failures(str(tasks), playbook_dir) if tasks is not None else None
     parser = Parser(root, failures)
-    nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False)
+    nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False,
+                              included=True)
     return nodes, parser.role_handlers

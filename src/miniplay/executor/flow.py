@@ -148,7 +148,8 @@ class Flow:
         name = task.display_name
         if not task.name and task.action == "include_role":
             name = f"include_role : {role_name(task.args)}"
-        elif task.role is not None:  # a role's include shows and runs as the role's
+        elif task.role is not None and task.action != "include_role":
+            # a role's include_tasks shows as the role's; include_role names itself only
             name = f"{task.role.name} : {name}"
         self.ctx.sink.emit(events.TaskStart(name, uid, task.action,
                                             task_path(task), now(), False, self.play.uid))
