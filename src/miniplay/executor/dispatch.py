@@ -186,9 +186,10 @@ class Dispatcher:
         environment = self._environment(task, scope)
         if async_seconds <= 0:
             timeout = self._value(task.timeout, scope, None)
+            limit = None if timeout is None else float(timeout)
             return reported(await run_module(
                 conn, module, args, check=check, diff=diff, no_log=no_log,
-                environment=environment, time_limit=None if timeout is None else float(timeout),
+                environment=environment, time_limit=limit if limit else None,  # 0: none
                 variables=scope))
         launch = await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
                                   environment=environment, async_seconds=async_seconds,

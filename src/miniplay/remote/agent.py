@@ -202,7 +202,8 @@ class Agent:
 
     def next_timeout(self) -> float | None:
         deadlines = [r.deadline for r in self.runs.values() if r.deadline and not r.timed_out]
-        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        # capped: poll() takes at most ~24 days in milliseconds (timeout: 100000000)
+        return min(86400.0, max(0.0, min(deadlines) - time.monotonic())) if deadlines else None
 
     def check_deadlines(self) -> None:
         now = time.monotonic()
