@@ -123,11 +123,13 @@ class Warning:
 class Notice:
     """A plain line Ansible prints between tasks (`skipping: no hosts matched`, ...).
 
-    `banner=True` prints it as a `*` banner instead (`NO MORE HOSTS LEFT`).
+    `banner=True` prints it as a `*` banner instead (`NO MORE HOSTS LEFT`); a line with
+    a `verbosity` shows only from that many `-v` (`META: ...` at -vv).
     """
 
     message: str
     banner: bool = False
+    verbosity: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -490,3 +490,22 @@ def test_connection_option_is_the_default_connection(tmp_path: Path) -> None:
     result = miniplay(site, "-i", str(tmp_path / "hosts"), "-c", "local", "--timeout", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "changed: [nowhere]" in result.stdout
+
+
+def test_meta_lines_show_from_vv(tmp_path: Path) -> None:
+    """ansible-core prints `META: ...` at -vv: what a meta did, or why it was skipped."""
+    inventory = local_inventory(tmp_path, ["web01", "web02"])
+    site = playbook(tmp_path, """- hosts: web
+  gather_facts: false
+  tasks:
+    - meta: end_host
+      when: inventory_hostname == 'web02'
+    - meta: noop
+""")
+    chatty = miniplay(site, "-i", inventory, "-vv")
+    assert "META: end_host conditional evaluated to False, continuing execution for web01" \
+        in chatty.stdout
+    assert "META: ending play for web02" in chatty.stdout
+    assert "META: noop" in chatty.stdout
+    quiet = miniplay(site, "-i", inventory, "-v")
+    assert "META:" not in quiet.stdout

@@ -35,6 +35,18 @@ if TYPE_CHECKING:
 
 PLAY_WIDE_META = frozenset({"end_play", "end_batch", "clear_host_errors", "clear_facts",
                             "refresh_inventory"})
+# What ansible-core's `META:` line (-vv) says when the meta runs on `host`.
+META_DONE = {
+    "noop": "noop",
+    "flush_handlers": "triggered running handlers for {host}",
+    "refresh_inventory": "inventory successfully refreshed",
+    "clear_facts": "facts cleared",
+    "clear_host_errors": "cleared host errors",
+    "end_batch": "ending batch",
+    "end_play": "ending play",
+    "end_host": "ending play for {host}",
+    "reset_connection": "reset connection",
+}
 META_SKIP_SUFFIX = {
     "flush_handlers": ", not running handlers for {host}",
     "clear_facts": ", not clearing facts and fact cache for {host}",
@@ -94,6 +106,10 @@ class Flow:
             for host in targets:
                 if self._meta_condition(task, host, action):
                     live.append(host)
+                    done = META_DONE.get(action)
+                    if done is not None:
+                        self.ctx.sink.emit(events.Notice(
+                            f"META: {done.format(host=host)}", verbosity=2))
                 else:
                     self._meta_skipped(task, host, uid, action)
             if action == "flush_handlers":
@@ -113,6 +129,7 @@ class Flow:
     def _meta_skipped(self, task: Task, host: str, uid: str, action: str) -> None:
         reason = f"{action} conditional evaluated to False"
         reason += META_SKIP_SUFFIX.get(action, "").format(host=host)
+        self.ctx.sink.emit(events.Notice(f"META: {reason}", verbosity=2))
         message = action
         if action == "end_host":
             message = f"end_host conditional evaluated to false, continuing execution for {host}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from miniplay import ansible_env, events
-from miniplay.errors import PlaybookError, TemplateError
+from miniplay.errors import MiniplayError, PlaybookError, TemplateError
 from miniplay.executor.argpos import mapping_at
 from miniplay.executor.batches import ORDERS, batches, ordered
 from miniplay.executor.context import RunContext
@@ -115,24 +115,40 @@ class PlayRunner:
             return
         serial = self._render(self.model.serial)
         for batch in batches(hosts, serial, self.model.key_pos.get("serial")):
-            await self._batch(self._live(hosts), batch, pattern)
+            if await self._batch(self._live(hosts), batch, pattern):
+                return  # `meta: end_play` ends every batch, as in ansible-core
+
+    def _name(self) -> str:
+        """The play's name, rendered with its vars and the extra vars as ansible-core
+        does when the play starts (an undefined variable stops the run)."""
+        name = self.model.display_name
+        if not is_template(name):
+            return name
+        pos = self.model.key_pos.get("name", self.model.pos)
+        scope = VarScope([self.model.vars, self.ctx.options.extra_vars], self.ctx.templar)
+        try:
+            return str(self.ctx.templar.render(name, scope, pos))
+        except MiniplayError as error:
+            raise MiniplayError(f"Error processing keyword 'name': {error.message}",
+                                pos) from None
 
     def _play_start(self, uid: str, batch: list[str]) -> None:
         path = f"{Path(self.model.pos.file).resolve()}:{self.model.pos.line}"
-        self.ctx.sink.emit(events.PlayStart(self.model.display_name, uid, path, tuple(batch),
+        self.ctx.sink.emit(events.PlayStart(self._name(), uid, path, tuple(batch),
                                             now(), self.word("strategy")))
 
-    async def _batch(self, hosts: list[str], full: list[str], pattern: list[str]) -> None:
-        """One serial batch. The run stops when every host of `full` failed in it: a
-        batch holding a host that failed in an earlier play never stops it (Ansible
-        compares the batch's size with the failures new in this batch)."""
+    async def _batch(self, hosts: list[str], full: list[str], pattern: list[str]) -> bool:
+        """One serial batch; True when `meta: end_play` ended the play. The run stops
+        when every host of `full` failed in it: a batch holding a host that failed in an
+        earlier play never stops it (Ansible compares the batch's size with the
+        failures new in this batch)."""
         batch = self._live(full)
         uid = str(uuid.uuid4())
         state = PlayState(self.model, uid, hosts, batch=batch, all_hosts=pattern)
         self._play_start(uid, batch)
         if not batch:  # every host of this batch failed in an earlier play
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
-            return
+            return False
         for host in batch:
             self.ctx.state(host).ended = False
         aborted = False
@@ -146,6 +162,7 @@ class PlayRunner:
         if aborted or (len(batch) == len(full) and all(
                 self.ctx.state(h).failed or self.ctx.state(h).unreachable for h in batch)):
             raise PlaybookStopped
+        return state.ended
 
     async def _sections(self, state: PlayState, batch: list[str]) -> bool:
         """Run the batch; True when the play was aborted for every host."""

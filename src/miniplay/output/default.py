@@ -296,6 +296,8 @@ class DefaultOutput:
             self._line(f"[WARNING]: {event.message}", Color.WARN, stderr=True)
 
     def _notice(self, event: Notice) -> None:
+        if event.verbosity > self.verbosity:
+            return
         if event.banner:
             self._banner(event.message)
         else:
