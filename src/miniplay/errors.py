@@ -96,7 +96,7 @@ class InputError(MiniplayError):
 
 
 class YamlError(InputError):
-    """The file is not valid YAML, or has a duplicate key."""
+    """The file is not valid YAML (or has a duplicate key, when that is made an error)."""
 
 
 class SchemaError(InputError):

@@ -3,7 +3,13 @@
 Takes: a path (or text). Gives: a `Document` whose data is built from plain Python
 values; mappings are `YamlMap` and sequences `YamlSeq` (dict and list subclasses that
 remember where each key and value sits). Raises: `YamlError` with a position for syntax
-errors and for duplicate keys (naming both places).
+errors, and for duplicate keys when ANSIBLE_DUPLICATE_YAML_DICT_KEY=error.
+
+Duplicate keys, as ansible-core 2.19: by default (``warn``) a `LoadWarning` naming both
+places and the last value wins; ``error`` makes it a `YamlError`; ``ignore`` says nothing.
+Warnings go to the innermost `collect_warnings()` block (the validator turns them into
+diagnostics); outside one they are printed to stderr as ``[WARNING]:`` lines, each once
+per process, the way Ansible's display shows a repeated warning once.
 
 Why our own constructor: ruamel.yaml's round-trip loader is pure Python and takes over
 a second on a 1,000-task playbook. Composing nodes with the C parser (ruamel.yaml.clib)
@@ -15,8 +21,11 @@ is octal, whatever YAML version ruamel defaults to.
 from __future__ import annotations
 
 import math
+import os
 import re
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +76,53 @@ class Document:
 
     path: str
     data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class LoadWarning:
+    """A problem the loader accepted: the message, where, and a hint naming the fix."""
+
+    message: str
+    pos: Position
+    hint: str | None = None
+
+    def render(self) -> str:
+        """One line, ``file:line:col: message``, as the run prints it."""
+        return f"{self.pos}: {self.message}"
+
+
+_collectors: list[list[LoadWarning]] = []
+_printed: set[LoadWarning] = set()
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[LoadWarning]]:
+    """Route loader warnings raised inside the block to the list it yields."""
+    found: list[LoadWarning] = []
+    _collectors.append(found)
+    try:
+        yield found
+    finally:
+        _collectors.remove(found)
+
+
+def mark_reported(warnings: list[LoadWarning]) -> None:
+    """Remember `warnings` as shown, so a later load of the same file does not print them."""
+    _printed.update(warnings)
+
+
+def _warn(warning: LoadWarning) -> None:
+    if _collectors:
+        _collectors[-1].append(warning)
+    elif warning not in _printed:
+        _printed.add(warning)
+        print(f"[WARNING]: {warning.render()}", file=sys.stderr)
+
+
+def _duplicate_key_behaviour() -> str:
+    """ANSIBLE_DUPLICATE_YAML_DICT_KEY: warn (the default), error or ignore."""
+    value = os.environ.get("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "warn").strip().lower()
+    return value if value in ("warn", "error", "ignore") else "warn"
 
 
 def position_of(container: Any, key: Any = None) -> Position | None:
@@ -216,6 +272,19 @@ def _compose(text: str) -> Node | None:
         composer.dispose()
 
 
+def _unsafe_within(value: Any) -> Any:
+    """`!unsafe` on a list or mapping: every string value inside is unsafe, as in Ansible
+    (keys stay as they are; they are never templated). Changes containers in place."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _unsafe_within(item)
+    elif isinstance(value, list):
+        value[:] = [_unsafe_within(item) for item in value]
+    elif isinstance(value, str) and not isinstance(value, UnsafeText):
+        return UnsafeText(value)
+    return value
+
+
 def _is_merge_key(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.value == "<<" and node.style in ("", None)
 
@@ -244,9 +313,10 @@ class _Builder:
             for item in node.value:
                 seq.item_pos.append(self.pos(item))
                 seq.append(self.build(item))
-            return seq
+            return _unsafe_within(seq) if str(node.tag) == "!unsafe" else seq
         if isinstance(node, MappingNode):
-            return self.mapping(node)
+            built = self.mapping(node)
+            return _unsafe_within(built) if str(node.tag) == "!unsafe" else built
         raise YamlError(f"unsupported YAML node {type(node).__name__}", self.pos(node))
 
     def scalar(self, node: ScalarNode) -> Any:
@@ -291,16 +361,23 @@ class _Builder:
                     'a value starting with "{{" must be quoted: "{{ var }}"',
                 )
             if key in result.key_pos and not self.merged(result, key):
-                first = result.key_pos[key]
-                raise YamlError(
-                    f"duplicate key {key!r} (first defined at {first.line}:{first.column})",
-                    self.pos(key_node),
-                    f"remove one of the two; the first is at {first}",
-                )
+                self.duplicate(key, result.key_pos[key], self.pos(key_node))
             result.key_pos[key] = self.pos(key_node)
             result.value_pos[key] = self.pos(value_node)
             result[key] = self.build(value_node)
         return result
+
+    def duplicate(self, key: Any, first: Position, again: Position) -> None:
+        """A key seen twice in one mapping: Ansible keeps the last value (see the header)."""
+        behaviour = _duplicate_key_behaviour()
+        if behaviour == "ignore":
+            return
+        hint = f"remove one of the two; the first is at {first}"
+        if behaviour == "error":
+            raise YamlError(f"Found duplicate mapping key {key!r}.", again, hint)
+        _warn(LoadWarning(f"Found duplicate mapping key {key!r} (first defined at "
+                          f"{first.line}:{first.column}); using the last defined value only.",
+                          again, hint))
 
     def merged(self, result: YamlMap, key: Any) -> bool:
         return key in self.merged_keys.get(id(result), ())

@@ -36,7 +36,8 @@ FORMATS = ("human", "json", "sarif", "github", "junit", "codeclimate")
 
 # id: (default severity, what it finds). Keep in step with docs/rules.md.
 RULES: dict[str, tuple[str, str]] = {
-    "yaml-syntax": ("error", "The file is not valid YAML, or a mapping has a duplicate key."),
+    "yaml-syntax": ("error", "The file is not valid YAML."),
+    "duplicate-key": ("warning", "A mapping has the same key twice (the last value wins)."),
     "read-error": ("error", "A path given on the command line cannot be read."),
     "not-playbook": ("error", "The file is not a list of plays."),
     "schema": ("error", "A keyword has the wrong type or value, or a required one is missing."),

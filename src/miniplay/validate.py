@@ -39,6 +39,7 @@ from typing import Any
 from miniplay.checks import IMPORT_KEYS, PlaybookChecker
 from miniplay.checks_flow import FlowChecker, FlowSettings
 from miniplay.errors import MiniplayError, Position
+from miniplay.loader import collect_warnings, mark_reported
 from miniplay.report_formats import FORMATS, render
 from miniplay.schema import Diagnostic, error
 
@@ -127,7 +128,11 @@ def validate_run(paths: Sequence[str | os.PathLike[str]],
             found.append(error("read-error", f"no such file or directory: {path}", None))
             continue
         for name, explicit in names:
-            mine = _guarded(checker, flow, name, explicit)
+            with collect_warnings() as loaded:
+                mine = _guarded(checker, flow, name, explicit)
+            mark_reported(loaded)
+            found += [Diagnostic("duplicate-key", "warning", w.message, w.pos, w.hint)
+                      for w in loaded]
             if mine is not None:
                 files.append(name)
                 found += mine

@@ -26,7 +26,10 @@ def _in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("name", ERROR_FILES)
-def test_bad_inventory_file_renders(name: str, snapshot: SnapshotAssertion) -> None:
+def test_bad_inventory_file_renders(name: str, snapshot: SnapshotAssertion,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # yaml_duplicate.yml is an error only in this mode (by default a warning, as Ansible)
+    monkeypatch.setenv("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "error")
     with pytest.raises(MiniplayError) as caught:
         load_inventory([f"errors/{name}"], None)
     error = caught.value

@@ -8,7 +8,15 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from miniplay.errors import Position, YamlError
-from miniplay.loader import YamlMap, YamlSeq, load_file, loads, plain, walk_position
+from miniplay.loader import (
+    YamlMap,
+    YamlSeq,
+    collect_warnings,
+    load_file,
+    loads,
+    plain,
+    walk_position,
+)
 from miniplay.unsafe import UnsafeText
 
 
@@ -47,14 +55,42 @@ def test_positions_are_one_based(tmp_path: Path) -> None:
     assert walk_position(data, [0, "tasks", 0, "command"]) == Position(str(path), 3, 16)
 
 
-def test_duplicate_key_names_both_positions(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+def test_duplicate_key_warns_naming_both_and_the_last_wins(tmp_path: Path) -> None:
+    """ansible-core 2.19's default (ANSIBLE_DUPLICATE_YAML_DICT_KEY=warn)."""
+    path = tmp_path / "dup.yml"
+    path.write_text("- hosts: all\n  tasks: []\n  hosts: web\n")
+    with collect_warnings() as found:
+        data = load_file(path).data
+    assert data[0]["hosts"] == "web"
+    assert list(data[0]) == ["hosts", "tasks"]
+    assert [w.pos for w in found] == [Position(str(path), 3, 3)]
+    assert "Found duplicate mapping key 'hosts'" in found[0].message
+    assert "1:3" in found[0].message
+
+
+def test_duplicate_key_error_mode_names_both_positions(
+        tmp_path: Path, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "error")
     path = tmp_path / "dup.yml"
     path.write_text("- hosts: all\n  tasks: []\n  hosts: web\n")
     with pytest.raises(YamlError) as caught:
         load_file(path)
     assert caught.value.pos == Position(str(path), 3, 3)
-    assert "1:3" in caught.value.message
     assert caught.value.render().replace(str(tmp_path), "<tmp>") == snapshot
+
+
+def test_duplicate_key_ignore_mode_is_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "ignore")
+    with collect_warnings() as found:
+        assert loads("a: 1\na: 2\n") == {"a": 2}
+    assert found == []
+
+
+def test_uncollected_warning_is_printed_once(capsys: pytest.CaptureFixture[str]) -> None:
+    loads("a: 1\na: 2\n", "once.yml")
+    loads("a: 1\na: 2\n", "once.yml")
+    err = capsys.readouterr().err
+    assert err.count("[WARNING]: once.yml:2:1: Found duplicate mapping key 'a'") == 1
 
 
 @pytest.mark.parametrize(
@@ -97,3 +133,12 @@ def test_missing_file() -> None:
 
 def test_empty_document() -> None:
     assert loads("") is None
+
+
+def test_unsafe_tag_on_collections_marks_every_string_inside() -> None:
+    data = loads("l: !unsafe ['{{ a }}', 1]\nm: !unsafe {k: '{{ b }}', n: ['{{ c }}']}\n")
+    assert isinstance(data["l"][0], UnsafeText)
+    assert data["l"][1] == 1
+    assert isinstance(data["m"]["k"], UnsafeText)
+    assert isinstance(data["m"]["n"][0], UnsafeText)
+    assert not isinstance(next(iter(data["m"])), UnsafeText)

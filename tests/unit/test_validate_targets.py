@@ -175,9 +175,6 @@ KNOWN = {
     # the role it includes imports a missing file: Ansible fails the run too (its
     # runme.sh expects "Could not find or access" three times)
     "include_import/test_nested_non_existent_tasks.yml": "missing-file",
-    # a duplicate mapping key: ansible-core 2.19 warns and keeps the last; miniplay's
-    # loader refuses it (loader.py, a deliberate choice not made in validation)
-    "yaml_parsing/playbook.yml": "yaml-syntax",
 }
 
 
