@@ -415,7 +415,8 @@ def loads(text: str, path: str = "<string>") -> Any:
 
 
 def _syntax_error(exc: MarkedYAMLError, text: str, path: str) -> YamlError:
-    """A positioned error for a YAML syntax problem, with where its context began."""
+    """A positioned error for a YAML syntax problem, with where its context began, in
+    ansible-core's words: "YAML parsing failed: <Problem>."."""
     mark = exc.problem_mark or exc.context_mark
     pos = Position(path, mark.line + 1, mark.column + 1) if mark is not None else None
     problem = exc.problem or exc.context or "invalid YAML"
@@ -427,7 +428,9 @@ def _syntax_error(exc: MarkedYAMLError, text: str, path: str) -> YamlError:
         problem = f"{exc.problem} ({exc.context}{where})"
     line = text.splitlines()[mark.line] if mark is not None and mark.line < len(
         text.splitlines()) else ""
-    return YamlError(f"YAML syntax error: {problem}", pos, _syntax_hint(problem, line))
+    words = problem[:1].upper() + problem[1:]
+    words = words if words.endswith(".") else f"{words}."
+    return YamlError(f"YAML parsing failed: {words}", pos, _syntax_hint(problem, line))
 
 
 def _syntax_hint(problem: str, line: str) -> str | None:
