@@ -509,3 +509,30 @@ def test_meta_lines_show_from_vv(tmp_path: Path) -> None:
     assert "META: noop" in chatty.stdout
     quiet = miniplay(site, "-i", inventory, "-v")
     assert "META:" not in quiet.stdout
+
+
+def test_refresh_inventory_reads_the_sources_again(tmp_path: Path) -> None:
+    """`meta: refresh_inventory` re-reads the inventory: a host gone from the file leaves
+    the current play at once (as in ansible-core, without a failure); add_host's hosts
+    are kept."""
+    hosts = tmp_path / "hosts"
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    hosts.write_text(f"[web]\nold {local}\n")
+    (tmp_path / "new").write_text(f"[web]\nnew {local}\n")
+    site = playbook(tmp_path, f"""- hosts: web
+  gather_facts: false
+  tasks:
+    - add_host: {{name: extra, groups: web, ansible_connection: local}}
+    - command: cp {tmp_path / "new"} {hosts}
+    - meta: refresh_inventory
+    - debug: {{msg: "still {{{{ inventory_hostname }}}}"}}
+- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: {{msg: "{{{{ ansible_play_hosts | sort | join(',') }}}}"}}
+      run_once: true
+""")
+    result = miniplay(site, "-i", str(hosts))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "still old" not in result.stdout
+    assert '"msg": "extra,new"' in result.stdout

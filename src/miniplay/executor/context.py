@@ -49,6 +49,8 @@ class RunContext:
 
     def __post_init__(self) -> None:
         self.start_at_task = self.options.start_at_task
+        self.former = self.inventory  # before the last refresh_inventory (inventory_of)
+        self.dynamic: list[tuple[str, dict[str, Any]]] = []  # add_host/group_by applied
         # Resolved once: magic variables are built for every task on every host.
         self._paths["playbook_dir"] = str(Path(self.playbook.path).resolve().parent)
         # `ansible_inventory_sources`: each -i as given, a path made absolute.
@@ -76,6 +78,29 @@ class RunContext:
             cached = self._active = (play, play.batch, HostState.generation, active, batch)
         return list(cached[3]), list(cached[4])
 
+    def inventory_of(self, host: str) -> Inventory:
+        """The inventory that knows `host`: the run's, or for a host that
+        `meta: refresh_inventory` removed while its play runs, the one before (the play
+        keeps such a host, with its variables, as ansible-core does)."""
+        if host in self.inventory.hosts or host not in self.former.hosts:
+            return self.inventory
+        return self.former
+
+    def refresh_inventory(self, fresh: Inventory) -> None:
+        """`meta: refresh_inventory`: the sources as they read now become the run's, with
+        the hosts and groups add_host/group_by made kept (as ansible-core keeps them); a
+        group_by of a host the sources no longer have is dropped with the host."""
+        self.former = self.inventory
+        self.inventory = fresh
+        for host, result in self.dynamic:
+            if "add_host" in result:
+                info = result["add_host"]
+                self.inventory, _ = add_dynamic_host(
+                    self.inventory, info["host_name"], info["groups"], info["host_vars"])
+            elif host in self.inventory.hosts:
+                self.inventory, _ = add_dynamic_group(
+                    self.inventory, host, result["add_group"], result["parent_groups"])
+
     def apply_inventory_change(self, host: str, result: dict[str, Any]) -> None:
         """Apply an `add_host`/`group_by` result to the run's inventory (a new frozen
         value) and set the result's `changed` to whether anything changed."""
@@ -88,6 +113,7 @@ class RunContext:
                 self.inventory, host, result["add_group"], result["parent_groups"])
         else:
             return
+        self.dynamic.append((host, result))
         result["changed"] = changed
 
     def state(self, host: str) -> HostState:
@@ -101,7 +127,7 @@ class RunContext:
         `ansible_facts` is defined (empty) before any fact is gathered, as in Ansible."""
         state = self.state(host)
         layers: list[Mapping[str, Any]] = [{"ansible_facts": {}}]
-        layers += self.inventory.var_layers(host)
+        layers += self.inventory_of(host).var_layers(host)
         layers.append(state.facts_vars)
         return layers
 
@@ -167,7 +193,7 @@ class RunContext:
         magic: dict[str, Any] = {
             "inventory_hostname": host,
             "inventory_hostname_short": host.split(".")[0],
-            "group_names": self.inventory.groups_of(host),
+            "group_names": self.inventory_of(host).groups_of(host),
             "groups": self.inventory.groups_map(),
             "hostvars": self.hostvars(play) if play is not None else {},
             "ansible_play_hosts": active,

@@ -125,7 +125,7 @@ class Dispatcher:
         if delegate == host:
             return host, scope
         try:
-            layers = list(self.ctx.inventory.var_layers(delegate))
+            layers = list(self.ctx.inventory_of(delegate).var_layers(delegate))
         except KeyError:
             layers = [{"ansible_host": delegate}]
         return delegate, VarScope([*layers, self.ctx.options.extra_vars], self.ctx.templar)

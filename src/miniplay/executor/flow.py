@@ -24,6 +24,7 @@ from miniplay.executor.hoststate import PlayState
 from miniplay.executor.jobs import now
 from miniplay.executor.loops import control_names, loop_items, loop_vars
 from miniplay.executor.outcome import aggregate, skipped
+from miniplay.inventory import load_inventory
 from miniplay.model import Task
 from miniplay.parser import Inherited, parse_included_role, parse_task_file
 from miniplay.parser_args import role_name
@@ -139,6 +140,15 @@ class Flow:
             host=host, task_uid=uid, task_name=task.name or "meta", action="meta",
             status=TaskStatus.SKIPPED, result=result, start=stamp, end=stamp))
 
+    def _refresh_inventory(self) -> None:
+        """The inventory sources read again (add_host/group_by kept, see RunContext); a
+        host they no longer have leaves the current play at once, uncounted."""
+        self.ctx.refresh_inventory(load_inventory(self.ctx.options.inventory,
+                                                  self.ctx.playbook_dir))
+        for target in self.play.all_hosts or self.play.hosts:
+            if target not in self.ctx.inventory.hosts:
+                self.ctx.state(target).ended = True
+
     async def _meta_run(self, action: str, host: str, hosts: list[str]) -> None:
         if action == "end_play":
             raise PlayEnded
@@ -150,6 +160,8 @@ class Flow:
                 self.ctx.state(target).failed = False
                 self.ctx.state(target).unreachable = False
                 self.ctx.state(target).failure_pending = False  # in an always: for good
+        elif action == "refresh_inventory":
+            self._refresh_inventory()
         elif action == "clear_facts":
             for target in self.play.hosts:
                 self.ctx.state(target).facts_vars.clear()
