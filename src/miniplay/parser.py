@@ -60,6 +60,8 @@ class Parser:
         self.play_roles: list[RoleInfo] = []
         self.role_handlers: list[Task] = []
         self.roles_done: set[str] = set()
+        # role key -> the vars it exports: its dependencies' (recursively), then its own
+        self.role_exports: dict[str, dict[str, Any]] = {}
         self.handler_files: set[str] = set()
 
     def playbook(self) -> Playbook:
@@ -133,6 +135,7 @@ class Parser:
             pre_tasks=sections["pre_tasks"],
             role_tasks=role_tasks,
             roles=tuple(self.play_roles),
+            roles_done=frozenset(self.roles_done),
             tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=handlers,
@@ -199,29 +202,40 @@ class Parser:
     def role_nodes(self, name: str, pos: Position, inherited: Inherited,
                    params: dict[str, Any], choices: dict[str, str],
                    once: bool = True, dependency: bool = False,
-                   included: bool = False) -> list[Node]:
+                   included: bool = False,
+                   chain_vars: Mapping[str, Any] | None = None) -> list[Node]:
         """A role's tasks (after its dependencies'); its handlers join the play's.
 
         A role listed in `roles:` (or as a dependency) runs once per play for the same
         parameters, as in Ansible; `import_role` always adds its tasks. A role imported
         or included (`included`) from another role's task sees the chain of those roles,
-        nearest first, in `ansible_parent_role_names`/`_paths` (include params)."""
-        key = f"{name}:{sorted(params.items())!r}:{sorted(choices.items())!r}"
+        nearest first, in `ansible_parent_role_names`/`_paths` (include params).
+
+        A role's vars, as ansible-core's `Role.get_vars`: those of the roles that depend
+        on it (`chain_vars`, outermost first), then what its dependencies export (their
+        own dependencies' first), then its own `vars/`."""
+        key = _role_key(name, params, choices)
         source = load_role(name, str(Path(self.root).parent), pos, choices)
         if once and key in self.roles_done and not source.allow_duplicates:
             return []
         self.roles_done.add(key)
-        info = RoleInfo(name, str(source.path), source.defaults, source.vars, dependency)
         nodes: list[Node] = []
         deps = source.dependency_list
         # a dependency sees the params of the roles that depend on it (the dep chain)
         chain = replace(inherited, params={**inherited.params, **params})
+        inherited_vars = {**(chain_vars or {}), **source.vars}
+        exported: dict[str, Any] = {}
         for index, dep in enumerate(source.dependencies):
             dep_pos = deps.pos_of(index) if deps is not None else pos
             dep_name = dep.get("role", dep.get("name")) if isinstance(dep, dict) else dep
             dep_params = _role_params(dep) if isinstance(dep, dict) else {}
             nodes += self.role_nodes(str(dep_name), dep_pos, chain, dep_params, {},
-                                     dependency=True)
+                                     dependency=True, chain_vars=inherited_vars)
+            exported.update(self.role_exports.get(_role_key(str(dep_name), dep_params, {}), {}))
+        exported.update(source.vars)
+        self.role_exports[key] = exported
+        info = RoleInfo(name, str(source.path), source.defaults,
+                        {**(chain_vars or {}), **exported}, dependency)
         self.play_roles.append(info)
         scoped = replace(inherited, params={**inherited.params, **params}, role=info)
         parent = inherited.role
@@ -409,6 +423,11 @@ def _role_params(entry: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _role_key(name: str, params: Mapping[str, Any], choices: Mapping[str, str]) -> str:
+    """What makes two uses of a role the same one (it then runs once per play)."""
+    return f"{name}:{sorted(params.items())!r}:{sorted(choices.items())!r}"
+
+
 def _choices(args: dict[str, Any]) -> dict[str, str]:
     """`tasks_from`, `vars_from`, ... of an import_role/include_role."""
     names = ("tasks_from", "vars_from", "defaults_from", "handlers_from")
@@ -439,13 +458,18 @@ def parse_task_file(path: str, root: str, inherited: Inherited) -> list[Node]:
 
 
 def parse_included_role(name: str, root: str, inherited: Inherited, args: dict[str, Any],
-                        pos: Position) -> tuple[list[Node], list[Task]]:
+                        pos: Position, done: set[str] | None = None,
+                        ) -> tuple[list[Node], list[Task]]:
     """Tasks and handlers of a role included at run time (`include_role`); the caller
-    adds the handlers to the running play's, as ansible-core does."""
+    adds the handlers to the running play's, as ansible-core does. `done` holds the
+    roles the play ran so far: a dependency among them is not run again (the set is
+    updated with what this include runs)."""
     playbook_dir = str(Path(root).parent)
     tasks = load_role(name, playbook_dir, pos, _choices(args)).tasks_file
     failures = task_file_failures(str(tasks), playbook_dir) if tasks is not None else None
     parser = Parser(root, failures)
+    if done is not None:
+        parser.roles_done = done
     nodes = parser.role_nodes(name, pos, inherited, {}, _choices(args), once=False,
                               included=True)
     return nodes, parser.role_handlers

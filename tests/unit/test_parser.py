@@ -165,7 +165,7 @@ def test_a_task_ansible_fails_at_run_time_fails_there(tmp_path: Path) -> None:
 """)
     first, second = iter_tasks(parse_playbook(path).plays[0].tasks)
     assert (first.action, first.name) == ("fail", "bad keyword value")
-    assert "`diff` must be a boolean" in first.args["msg"]
+    assert "Error processing keyword 'diff'" in first.args["msg"]
     assert first.ignore_errors is not None
     assert (second.action, dict(second.args)) == ("debug", {"msg": "fine"})
 
