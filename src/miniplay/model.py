@@ -127,6 +127,9 @@ class Play:
     pre_tasks: tuple[Node, ...] = ()
     role_tasks: tuple[Node, ...] = ()
     roles: tuple[RoleInfo, ...] = ()
+    # Keys (name, params, entry points) of the roles the play's static roles and imports
+    # ran: a dependency an include_role reaches again is not run twice (ansible-core).
+    roles_done: frozenset[str] = frozenset()
     tasks: tuple[Node, ...] = ()
     post_tasks: tuple[Node, ...] = ()
     handlers: tuple[Task, ...] = ()

@@ -199,7 +199,8 @@ class Flow:
                                   params={**task.params, **extra})
             if role:
                 nodes, handlers = parse_included_role(path, self.ctx.playbook.path, inherited,
-                                                      dict(task.args), task.action_pos)
+                                                      dict(task.args), task.action_pos,
+                                                      self.play.roles_done)
                 self.handlers.add(handlers)
             else:
                 nodes = parse_task_file(path, self.ctx.playbook.path, inherited)

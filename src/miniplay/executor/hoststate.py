@@ -76,6 +76,7 @@ class PlayState:
     host_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # vars_files
     ended: bool = False
     added_handlers: list[Task] = field(default_factory=list)  # of roles include_role ran
+    roles_done: set[str] = field(default_factory=set)  # see Play.roles_done; grows
 
     @property
     def handlers(self) -> list[Task]:

@@ -144,7 +144,8 @@ class PlayRunner:
         failures new in this batch)."""
         batch = self._live(full)
         uid = str(uuid.uuid4())
-        state = PlayState(self.model, uid, hosts, batch=batch, all_hosts=pattern)
+        state = PlayState(self.model, uid, hosts, batch=batch, all_hosts=pattern,
+                          roles_done=set(self.model.roles_done))
         self._play_start(uid, batch)
         if not batch:  # every host of this batch failed in an earlier play
             self.ctx.sink.emit(events.PlayEnd(uid, now()))
