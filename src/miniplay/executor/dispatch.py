@@ -96,6 +96,12 @@ class Dispatcher:
             return await self._module(task, host, scope, args, conn, async_seconds, uid)
         except HostUnreachable as exc:
             self.forget_job(task, host)
+            python = target_scope.get("ansible_python_interpreter")
+            if python and exc.message.startswith(f"{target}: cannot start {python}: "):
+                # the host is there, its Python is not: a failure, as ansible-core's
+                return failed(f"The module interpreter '{python}' was not found.",
+                              module_stdout="", module_stderr=f"/bin/sh: 1: {python}: not found\n",
+                              rc=127)  # what ansible-core's /bin/sh said
             return {"unreachable": True, "changed": False, "msg": exc.message}
 
     async def _action(self, task: Task, host: str, scope: VarScope,
@@ -146,9 +152,14 @@ class Dispatcher:
     async def connection(self, host: str, scope: VarScope,
                          become: Become | None = None) -> Connection:
         """The host's connection, opened on first use and kept for the run (one per
-        become user: each escalation has its own agent)."""
+        become user: each escalation has its own agent; and for a local host, one per
+        Python a task's `ansible_python_interpreter` names beyond the first)."""
         key = host if become is None else f"{host}\0{become.key}"
         conn = self.ctx.connections.get(key)
+        wanted = scope.get("ansible_python_interpreter")
+        if conn is not None and wanted and getattr(conn, "python", str(wanted)) != str(wanted):
+            key = f"{key}\0{wanted}"
+            conn = self.ctx.connections.get(key)
         if conn is None:
             conn = open_connection(host, scope, self.ctx.options, become)
             warning = getattr(conn, "warning", None)  # e.g. ssh host keys not checked
