@@ -33,6 +33,7 @@ ANSIBLE_MODULES = frozenset({
     "shell", "slurp", "stat", "subversion", "systemd", "systemd_service", "sysvinit",
     "tempfile", "template", "unarchive", "uri", "user", "validate_argument_spec",
     "wait_for", "wait_for_connection", "yum_repository",
+    "yum",  # an action redirected to dnf (config/ansible_builtin_runtime.yml)
 })
 _PLUGIN_SUFFIXES = (".py", ".ps1", ".sh", "")
 
