@@ -170,12 +170,13 @@ async def run_module(conn: Connection, module: ModuleFile, args: Mapping[str, An
                      async_dir: str | None = None,
                      environment: Mapping[str, str] | None = None,
                      time_limit: float | None = None,
-                     variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                     variables: Mapping[str, Any] | None = None,
+                     rlimit_nofile: int = 0) -> dict[str, Any]:
     """Run `module` on the connection's host; the module's own result dict.
     `variables` (the host's) choose the interpreter of a non-JSON-contract module."""
     request = ModuleRequest(
         name=module.name, source=with_interpreter(module, variables or {}), args=dict(args),
-        style=module.style,
+        style=module.style, rlimit_nofile=rlimit_nofile,
         check_mode=check, diff=diff, no_log=no_log, async_seconds=async_seconds,
         async_dir=async_dir, environment=dict(environment or {}), timeout=time_limit,
         in_agent=module.in_agent,

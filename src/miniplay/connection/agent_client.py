@@ -91,6 +91,7 @@ def _run_fields(request: ModuleRequest, digest: str) -> JSON:
         "no_log": request.no_log, "environment": dict(request.environment),
         "timeout": request.timeout, "async_seconds": request.async_seconds,
         "async_dir": request.async_dir, "in_agent": request.in_agent,
+        "rlimit_nofile": request.rlimit_nofile,
     }
 
 

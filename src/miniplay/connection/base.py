@@ -33,6 +33,7 @@ class ModuleRequest:
     source: bytes
     args: Mapping[str, Any]
     style: ModuleStyle = "json"
+    rlimit_nofile: int = 0  # a JSON-style module's soft RLIMIT_NOFILE; 0 leaves it
     check_mode: bool = False
     diff: bool = False
     no_log: bool = False

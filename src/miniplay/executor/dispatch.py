@@ -30,7 +30,7 @@ from miniplay.executor.outcome import ERROR_KIND, failed, raised
 from miniplay.model import Expr, Task
 from miniplay.paths import modules_dir
 from miniplay.runner import ModuleFinder, run_module, run_raw
-from miniplay.templating import strip_omit
+from miniplay.templating import OMIT, strip_omit
 from miniplay.variables import VarScope
 
 
@@ -169,6 +169,20 @@ class Dispatcher:
             self.ctx.connections[key] = conn
         return conn
 
+    def _rlimit_nofile(self, scope: VarScope) -> int | None:
+        """`ansible_python_module_rlimit_nofile` (omit: unset), else the
+        ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE setting; 0 leaves the limit alone; None
+        for a value that is no integer."""
+        value = scope.get("ansible_python_module_rlimit_nofile")
+        if value is None:
+            value = os.environ.get("ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE", "0")
+        if value == OMIT:
+            return 0
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
     def _environment(self, task: Task, scope: VarScope) -> dict[str, str]:
         return merged_environment(task.environment, self.ctx.templar, scope,
                                   lambda text: self.ctx.sink.emit(events.Warning(text)))
@@ -198,10 +212,17 @@ class Dispatcher:
         if async_seconds <= 0:
             timeout = self._value(task.timeout, scope, None)
             limit = None if timeout is None else float(timeout)
+            try:
+                files = self._rlimit_nofile(scope)
+            except MiniplayError as exc:  # e.g. an undefined variable in its template
+                return failed(f"Task failed: {exc.message}")
+            if files is None:
+                return failed("ansible_python_module_rlimit_nofile must be an integer, got "
+                              f"{scope.get('ansible_python_module_rlimit_nofile')!r}")
             return reported(await run_module(
                 conn, module, args, check=check, diff=diff, no_log=no_log,
                 environment=environment, time_limit=limit if limit else None,  # 0: none
-                variables=scope))
+                variables=scope, rlimit_nofile=files))
         launch = await run_module(conn, module, args, check=check, diff=diff, no_log=no_log,
                                   environment=environment, async_seconds=async_seconds,
                                   async_dir=self.async_dir(scope), variables=scope)

@@ -90,8 +90,9 @@ class Spec:
         self.async_seconds = int(frame.get("async_seconds") or 0)
         self.async_dir: str | None = frame.get("async_dir")
         self.launched: float | None = None  # when the agent launched it (async jobs)
+        self.rlimit_nofile = int(frame.get("rlimit_nofile") or 0)
         self.in_agent = bool(frame.get("in_agent")) and self.style == "json" and (
-            self.async_seconds == 0 and self.timeout is None)
+            self.async_seconds == 0 and self.timeout is None and not self.rlimit_nofile)
 
 
 # ---------------------------------------------------------------- module output
@@ -230,6 +231,20 @@ def args_text(spec: Spec) -> str:
     return "".join(f"{key}={shlex.quote(str(value))} " for key, value in args.items())
 
 
+def limit_files(wanted: int) -> None:
+    """`ansible_python_module_rlimit_nofile`: the soft limit of open files, at most the
+    hard one, as ansible-core's module wrapper sets it."""
+    if wanted <= 0:
+        return
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    chosen = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+    if chosen != soft:
+        with contextlib.suppress(ValueError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (chosen, hard))
+
+
 def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str | None) -> NoReturn:
     """In a fresh fork: own process group, pipes on fd 1/2, then run the module."""
     try:
@@ -241,6 +256,7 @@ def exec_module(spec: Spec, out_fd: int, err_fd: int, workdir: str | None) -> No
         os.dup2(err_fd, 2)
         os.environ.update(spec.env)
         if spec.style == "json":
+            limit_files(spec.rlimit_nofile)
             os._exit(run_in_process(spec.module, spec.args_json))
         assert workdir is not None, "a WANT_JSON module needs a work directory"
         path = spec.module.path or module_file(spec.module, workdir)
