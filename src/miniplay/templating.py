@@ -15,7 +15,10 @@ Why this shape:
 - Trust: text produced by a template is returned as `UnsafeText`, as ansible-core 2.19
   marks template output untrusted, so nothing a render produced is rendered twice
   (``set_fact: y: "{{ '{{ 6*7 }}' }}"`` keeps the braces). `UnsafeText` given to
-  `render` is returned untouched; given to `evaluate` it is refused.
+  `render` is returned untouched; given to `evaluate` it is refused ("Encountered
+  untrusted template or expression."). A condition (or `debug: var=`) wrapped whole in
+  ``{{ }}`` is rendered first and must give a trusted expression: a variable's own
+  string (`{{ item }}`), never one the template built (`{{ '1 == 1' }}`), as in 2.19.
 - Lazy variables are the variables mapping's business: `render` reads values through
   the mapping and never looks inside them for templates.
 """
@@ -62,6 +65,11 @@ OMIT = "__omit_place_holder__" + secrets.token_hex(20)
 _MARKERS = ("{{", "{%", "{#")
 _UNDEFINED_HINT = "define it, or use `| default(...)` or `is defined` where it may be missing"
 _CACHE_SIZE = 4096
+_REACH_LIMIT = 10_000
+UNTRUSTED = "Encountered untrusted template or expression."
+UNTRUSTED_HINT = ("templates and expressions must come from trusted sources such as "
+                  "playbooks or roles, not from module results, !unsafe values or "
+                  "template output")
 _SEQUENCES = (list, set, frozenset, range, KeysView, ValuesView, ItemsView)
 
 
@@ -147,23 +155,41 @@ def _flattened(mapping: Mapping[str, Any]) -> dict[Any, Any]:
         _FLATTENING.pop()
 
 
-def _finalize(value: Any) -> Any:
-    """Template output as plain data: strings untrusted, `vars` as a dict, sequences as
-    lists (a tuple inside a list or dict too); fails on an undefined value anywhere
-    inside."""
+def _finalize(value: Any, mark: bool = True) -> Any:
+    """Template output as plain data: strings untrusted (unless not `mark`: a variable's
+    own value passed through, whose strings keep their trust), `vars` as a dict,
+    sequences as lists (a tuple inside a list or dict too); fails on an undefined value
+    anywhere inside."""
     if isinstance(value, str):
-        return value if isinstance(value, UnsafeText) else UnsafeText(value)
+        return value if isinstance(value, UnsafeText) or not mark else UnsafeText(value)
     if isinstance(value, dict):
-        return {_finalize(key): _untupled(_finalize(item)) for key, item in value.items()}
+        return {_finalize(key, mark): _untupled(_finalize(item, mark))
+                for key, item in value.items()}
     if isinstance(value, _AllVars):  # `hostvars` and scopes stay lazy (see _flattened)
         return _flattened(value)
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     if isinstance(value, tuple):
-        return tuple(_finalize(item) for item in value)
+        return tuple(_finalize(item, mark) for item in value)
     if isinstance(value, (*_SEQUENCES, Iterator)):
-        return [_untupled(_finalize(item)) for item in value]
+        return [_untupled(_finalize(item, mark)) for item in value]
     return value
+
+
+def _reachable(values: Iterable[Any], limit: int = _REACH_LIMIT) -> set[int]:
+    """Ids of the strings, lists and dicts inside `values` (plain containers only, at most
+    `limit` of them): what a template can hand back untouched from its variables."""
+    found: set[int] = set()
+    stack = list(values)
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, (str, list, dict)) and id(item) not in found:
+            found.add(id(item))
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
 
 
 def _checked(value: Any) -> Any:
@@ -281,6 +307,10 @@ class _SyntaxFailure(TemplateError):
     """A template that does not compile (conditions report it without a prefix)."""
 
 
+class _UntrustedFailure(TemplateError):
+    """An expression from untrusted data (conditions report it without a prefix)."""
+
+
 class UndefinedVariable(TemplateError):
     """A template read a variable, attribute or key that is not defined.
 
@@ -345,9 +375,17 @@ class Templar:
         if not isinstance(expression, str):
             return expression
         if isinstance(expression, UnsafeText):
-            raise TemplateError("Conditional is marked as unsafe, and cannot be evaluated.", pos,
-                                "data returned by a host is text, never an expression")
+            raise _UntrustedFailure(UNTRUSTED, pos, UNTRUSTED_HINT)
         stripped = expression.strip()
+        if is_possibly_all_template(stripped):
+            # ansible-core: a template around the whole expression may only name an
+            # expression held by a trusted value (`that: "{{ item }}"`), never build one
+            result = self.indirect(stripped, variables, pos)
+            if not isinstance(result, str):
+                return result
+            if isinstance(result, UnsafeText):
+                raise _UntrustedFailure(UNTRUSTED, pos, UNTRUSTED_HINT)
+            stripped = result.strip()
         if _is_single_expression(stripped):
             return self.render(stripped, variables, pos)
         template = self._compile(stripped, self._expressions, pos, expression=True)
@@ -363,7 +401,7 @@ class Templar:
                                 "write `true`/`false`, or an expression such as `n == 1`")
         try:
             result = self.evaluate(expression, variables, pos)
-        except _SyntaxFailure:
+        except (_SyntaxFailure, _UntrustedFailure):
             raise
         except TemplateError as exc:
             raise TemplateError(f"Error while evaluating conditional: {exc.message}",
@@ -376,6 +414,24 @@ class Templar:
             "Conditionals must have a boolean result.",
             pos, "convert explicitly: `x | bool` for 'yes'/'no' text, `items | length > 0` "
                  "for lists, `x is not none`")
+
+    def indirect(self, text: str, variables: Mapping[str, Any], pos: Position | None = None) -> Any:
+        """`text` rendered as a template, keeping the trust of a value it passes through
+        untouched (`{{ item }}`, `{{ checks }}`): as in ansible-core 2.19, whose values
+        carry their trust, a variable's own string stays trusted; a string the template
+        made (a constant, a concatenation, a filter's output) is untrusted."""
+        template = self._compile(text, self._templates, pos, expression=False)
+        raw = self._run(template, variables, pos, finalize=False)
+        if isinstance(raw, (str, list, dict)) and not isinstance(raw, UnsafeText):
+            held = []
+            for name in self.variables_used(text):
+                try:
+                    held.append(variables[name])
+                except Exception:  # an undefined or failing variable holds nothing
+                    continue
+            if id(raw) in _reachable(held):
+                return _finalize(raw, mark=False)
+        return self._finish(raw, pos, template)
 
     def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
                     lstrip_blocks: bool = False, overrides: Mapping[str, Any] | None = None,
@@ -461,6 +517,10 @@ class Templar:
                 template = self._compile_raw(text, expression)
             except jinja2.TemplateSyntaxError as exc:
                 message, hint = _error_message(exc, expression)
+                if expression and any(marker in text for marker in _MARKERS):
+                    message = message.replace(
+                        "Syntax error in expression:", "Syntax error in expression. Template "
+                        "delimiters are not supported in expressions:", 1)
                 raise _SyntaxFailure(message, _at(pos, exc.lineno or 1), hint) from None
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
@@ -473,14 +533,23 @@ class Templar:
         return template.new_context(scope, shared=True)  # type: ignore[arg-type]
 
     def _run(self, template: jinja2.Template, variables: Mapping[str, Any],
-             pos: Position | None) -> Any:
+             pos: Position | None, *, finalize: bool = True) -> Any:
         try:
             result = _concat(template.root_render_func(self._context(template, variables)))
-            return _finalize(result)
+            return _finalize(result) if finalize else result
         except TemplateError as exc:
             at = exc.pos or _at(pos, _jinja_lineno(exc.__traceback__, template))
             raise type(exc)(exc.message, at, exc.hint) from None
         except Exception as exc:  # any failure inside user Jinja becomes a positioned error
+            raise self._error(exc, pos, template) from None
+
+    def _finish(self, raw: Any, pos: Position | None, template: jinja2.Template) -> Any:
+        """`_finalize` of a raw result, its failures (an undefined inside) positioned."""
+        try:
+            return _finalize(raw)
+        except TemplateError as exc:
+            raise type(exc)(exc.message, exc.pos or pos, exc.hint) from None
+        except Exception as exc:
             raise self._error(exc, pos, template) from None
 
     def _error(self, exc: Exception, pos: Position | None, template: jinja2.Template | None,
@@ -511,3 +580,12 @@ class Templar:
 def _is_single_expression(text: str) -> bool:
     """True for ``{{ expr }}`` with nothing around it (a deprecated `when` form)."""
     return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1
+
+
+def is_possibly_all_template(text: str) -> bool:
+    """Starts and ends with Jinja delimiters (any of ``{{ {% {#``, any of ``}} %} #}``), or starts
+    with a ``#jinja2:`` header: a value ansible-core renders before using it as an
+    expression, whether or not the middle is one template."""
+    if text.startswith("#jinja2:"):
+        return True
+    return text.startswith(("{{", "{%", "{#")) and text.endswith(("}}", "%}", "#}"))

@@ -156,7 +156,33 @@ class TestEvaluate:
 
     def test_unsafe_expression_refused(self, templar: Templar) -> None:
         error = _error(templar.evaluate, UnsafeText("n"), {"n": 1})
-        assert "unsafe" in error.message
+        assert error.message == "Encountered untrusted template or expression."
+
+    def test_whole_template_may_name_a_trusted_expression(self, templar: Templar) -> None:
+        """ansible-core 2.19: `that: "{{ item }}"` with a trusted string evaluates it."""
+        assert templar.condition("{{ e }}", {"e": "n == 1", "n": 1}) is True
+        assert templar.condition("  {{ e }} ", {"e": "n == 2", "n": 1}) is False
+        assert templar.evaluate("{{ x }}", {"x": [1, 2]}) == [1, 2]
+
+    @pytest.mark.parametrize(("expression", "variables"), [
+        ("{{ '1 == 1' }}", {}),                      # a string the template made
+        ("{{ 'a' }} == {{ 'b' }}", {}),              # meta-templating
+        ("{{ out }}", {"out": UnsafeText("1 == 1")}),  # a module's result
+        ("{{ e ~ '' }}", {"e": "1 == 1"}),           # built from a trusted one
+    ])
+    def test_whole_template_building_an_expression_is_untrusted(
+            self, templar: Templar, expression: str, variables: dict[str, object]) -> None:
+        error = _error(templar.condition, expression, variables)
+        assert error.message == "Encountered untrusted template or expression."
+
+    def test_unsafe_condition_is_untrusted_without_prefix(self, templar: Templar) -> None:
+        error = _error(templar.condition, UnsafeText("1 == 0"), {})
+        assert error.message == "Encountered untrusted template or expression."
+
+    def test_delimiters_inside_an_expression(self, templar: Templar) -> None:
+        error = _error(templar.condition, '"foo" in {{ x }}', {"x": "y"})
+        assert error.message.startswith(
+            "Syntax error in expression. Template delimiters are not supported in expressions:")
 
     def test_trailing_garbage(self, templar: Templar) -> None:
         error = _error(templar.evaluate, "n n", {"n": 1})
