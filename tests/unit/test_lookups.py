@@ -11,7 +11,7 @@ from miniplay import keywords
 from miniplay.errors import Position, TemplateError
 from miniplay.executor.loops import loop_items, loop_vars
 from miniplay.model import Expr, RoleInfo, Task
-from miniplay.plugins.lookups import LOOKUPS, NOT_BUILT, LookupCall, run_lookup
+from miniplay.plugins.lookups import LOOKUPS, NOT_BUILT, LookupCall, lookup_refusal, run_lookup
 from miniplay.templating import Templar
 from miniplay.unsafe import UnsafeText
 
@@ -370,3 +370,12 @@ class TestStaticChecks:
                         "    - debug: msg=\"{{ lookup('ansible.builtin.env', 'HOME') }}\"\n"
                         "      with_sequence: count=2\n")
         assert [d for d in validate_file(str(play)) if d.severity == "error"] == []
+
+
+def test_a_name_no_plugin_can_have_is_not_refused_statically() -> None:
+    """lookup('{{ "pipe" }}'): Ansible fails only when it runs ("was not found")."""
+    assert lookup_refusal('{{ "pipe" }}') is None
+    assert lookup_refusal("no such") is None
+    assert lookup_refusal("nosuchlookup") is not None
+    assert lookup_refusal("community.general.nosuch") is not None
+    assert lookup_refusal("pipe") is None
