@@ -73,7 +73,9 @@ def canonical(args: Mapping[str, Any], source: Any, pos: Position,
             found.append(error("module-args", f"`{key}` is an alias of `{name}`, which is "
                                "also set", key_pos, f"set only one of `{name}` and `{key}`"))
             continue
-        result[name] = coerce(value, props.get(name, {}).get("type"))
+        prop = props.get(name, {})
+        # x-no-conversion: ansible-core's str_no_conversion options take only text
+        result[name] = value if prop.get("x-no-conversion") else coerce(value, prop.get("type"))
         result.key_pos[name] = key_pos
         result.value_pos[name] = value_pos
     return result, found

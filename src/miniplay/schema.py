@@ -327,7 +327,9 @@ def _message(err: ValidationError, name: str) -> tuple[str, str | None]:
     got = describe(err.instance)
     value: Any = err.validator_value
     if schema.get("x-message"):  # ansible-core's own words for this kind of value
-        return str(schema["x-message"]).format(name=name, got=got), None
+        text = str(_plain(err.instance))
+        return str(schema["x-message"]).format(
+            name=name, got=got, kind=type(_plain(err.instance)).__name__, text=text), None
     if err.validator == "enum":
         choices = ", ".join(str(c) for c in value)
         return f"`{name}` must be one of: {choices}; got {got}", did_you_mean(
@@ -349,6 +351,15 @@ _TYPE_WORDS = {
     "string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
     "array": "a list", "object": "a mapping", "null": "empty",
 }
+
+
+def _plain(value: Any) -> Any:
+    """`value` as plain dicts and lists (YAML's positioned containers say dict and list)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _type_words(types: Any) -> str:
