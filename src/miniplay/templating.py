@@ -433,6 +433,21 @@ class Templar:
                 return _finalize(raw, mark=False)
         return self._finish(raw, pos, template)
 
+    def assertions(self, that: Any, variables: Mapping[str, Any],
+                   pos: Position | None = None) -> list[Any]:
+        """`assert`'s `that` as the list of conditions it checks: a string wrapped whole in
+        ``{{ }}`` that renders to a list is that list (each item keeps its own trust, as
+        ansible-core's assert resolves it only to the container); else `that` listified."""
+        if isinstance(that, str) and not isinstance(that, UnsafeText) \
+                and is_possibly_all_template(that):
+            try:
+                resolved = self.indirect(that.strip(), variables, pos)
+            except TemplateError:
+                resolved = None  # the condition itself then reports the failure
+            if isinstance(resolved, list):
+                return resolved
+        return list(that) if isinstance(that, list) else [that]
+
     def render_file(self, path: str, variables: Mapping[str, Any], *, trim_blocks: bool = True,
                     lstrip_blocks: bool = False, overrides: Mapping[str, Any] | None = None,
                     searchpath: Sequence[str] = (), native: bool = False) -> Any:

@@ -382,3 +382,19 @@ def test_unsafe_text_is_always_untouched(text: str) -> None:
 @given(st.integers() | st.booleans() | st.lists(st.integers()) | st.none())
 def test_single_expression_round_trips_native_values(value: Any) -> None:
     assert Templar().render("{{ v }}", {"v": value}) == value
+
+
+class TestAssertions:
+    """`assert`'s `that`: a whole template giving a list is that list, trust kept."""
+
+    def test_list_through_a_variable(self, templar: Templar) -> None:
+        checks = ["1 == 1", UnsafeText("1 == 0")]
+        found = templar.assertions("{{ checks }}", {"checks": checks})
+        assert found == checks
+        assert not isinstance(found[0], UnsafeText)
+        assert isinstance(found[1], UnsafeText)
+
+    def test_other_values_are_listified(self, templar: Templar) -> None:
+        assert templar.assertions("{{ e }}", {"e": "n == 1"}) == ["{{ e }}"]
+        assert templar.assertions(["a", "b"], {}) == ["a", "b"]
+        assert templar.assertions("{{ missing }}", {}) == ["{{ missing }}"]
