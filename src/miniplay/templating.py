@@ -57,6 +57,12 @@ from miniplay.plugins.filters import native_type_name
 from miniplay.templating_calls import as_list, install_plugins
 from miniplay.templating_files import file_options, pad_newlines, split_header
 from miniplay.templating_lexer import backslash_lexer
+from miniplay.templating_trust import (
+    UntrustedFailure,
+    is_possibly_all_template,
+    reachable,
+    untrusted,
+)
 from miniplay.unsafe import UnsafeText
 
 OMIT = "__omit_place_holder__" + secrets.token_hex(20)
@@ -65,11 +71,6 @@ OMIT = "__omit_place_holder__" + secrets.token_hex(20)
 _MARKERS = ("{{", "{%", "{#")
 _UNDEFINED_HINT = "define it, or use `| default(...)` or `is defined` where it may be missing"
 _CACHE_SIZE = 4096
-_REACH_LIMIT = 10_000
-UNTRUSTED = "Encountered untrusted template or expression."
-UNTRUSTED_HINT = ("templates and expressions must come from trusted sources such as "
-                  "playbooks or roles, not from module results, !unsafe values or "
-                  "template output")
 _SEQUENCES = (list, set, frozenset, range, KeysView, ValuesView, ItemsView)
 
 
@@ -174,22 +175,6 @@ def _finalize(value: Any, mark: bool = True) -> Any:
     if isinstance(value, (*_SEQUENCES, Iterator)):
         return [_untupled(_finalize(item, mark)) for item in value]
     return value
-
-
-def _reachable(values: Iterable[Any], limit: int = _REACH_LIMIT) -> set[int]:
-    """Ids of the strings, lists and dicts inside `values` (plain containers only, at most
-    `limit` of them): what a template can hand back untouched from its variables."""
-    found: set[int] = set()
-    stack = list(values)
-    while stack and len(found) < limit:
-        item = stack.pop()
-        if isinstance(item, (str, list, dict)) and id(item) not in found:
-            found.add(id(item))
-            if isinstance(item, dict):
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-    return found
 
 
 def _checked(value: Any) -> Any:
@@ -307,10 +292,6 @@ class _SyntaxFailure(TemplateError):
     """A template that does not compile (conditions report it without a prefix)."""
 
 
-class _UntrustedFailure(TemplateError):
-    """An expression from untrusted data (conditions report it without a prefix)."""
-
-
 class UndefinedVariable(TemplateError):
     """A template read a variable, attribute or key that is not defined.
 
@@ -375,7 +356,7 @@ class Templar:
         if not isinstance(expression, str):
             return expression
         if isinstance(expression, UnsafeText):
-            raise _UntrustedFailure(UNTRUSTED, pos, UNTRUSTED_HINT)
+            raise untrusted(pos)
         stripped = expression.strip()
         if is_possibly_all_template(stripped):
             # ansible-core: a template around the whole expression may only name an
@@ -384,7 +365,7 @@ class Templar:
             if not isinstance(result, str):
                 return result
             if isinstance(result, UnsafeText):
-                raise _UntrustedFailure(UNTRUSTED, pos, UNTRUSTED_HINT)
+                raise untrusted(pos)
             stripped = result.strip()
         if _is_single_expression(stripped):
             return self.render(stripped, variables, pos)
@@ -401,7 +382,7 @@ class Templar:
                                 "write `true`/`false`, or an expression such as `n == 1`")
         try:
             result = self.evaluate(expression, variables, pos)
-        except (_SyntaxFailure, _UntrustedFailure):
+        except (_SyntaxFailure, UntrustedFailure):
             raise
         except TemplateError as exc:
             raise TemplateError(f"Error while evaluating conditional: {exc.message}",
@@ -429,7 +410,7 @@ class Templar:
                     held.append(variables[name])
                 except Exception:  # an undefined or failing variable holds nothing
                     continue
-            if id(raw) in _reachable(held):
+            if id(raw) in reachable(held):
                 return _finalize(raw, mark=False)
         return self._finish(raw, pos, template)
 
@@ -596,11 +577,3 @@ def _is_single_expression(text: str) -> bool:
     """True for ``{{ expr }}`` with nothing around it (a deprecated `when` form)."""
     return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1
 
-
-def is_possibly_all_template(text: str) -> bool:
-    """Starts and ends with Jinja delimiters (any of ``{{ {% {#``, any of ``}} %} #}``), or starts
-    with a ``#jinja2:`` header: a value ansible-core renders before using it as an
-    expression, whether or not the middle is one template."""
-    if text.startswith("#jinja2:"):
-        return True
-    return text.startswith(("{{", "{%", "{#")) and text.endswith(("}}", "%}", "#}"))
