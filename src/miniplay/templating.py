@@ -50,6 +50,7 @@ from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.parser import Parser
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from miniplay.errors import Position, TemplateError
 from miniplay.plugins import lookup_globals
@@ -323,6 +324,9 @@ class Templar:
         self._env.globals.update(range=range, omit=OMIT)
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, jinja2.Template] = {}
+        self._conditions: dict[str, jinja2.Template] = {}
+        self._env.globals[_RENDER_CONST] = jinja2.pass_context(
+            lambda context, text: self.render(text, context.get_all()))
         self._file_envs: dict[Any, _Environment] = {}
 
     def is_template(self, value: Any) -> bool:
@@ -351,8 +355,10 @@ class Templar:
         return value
 
     def evaluate(self, expression: Any, variables: Mapping[str, Any],
-                 pos: Position | None = None) -> Any:
-        """The value of a bare Jinja expression (`when`, `until`, `debug: var=`)."""
+                 pos: Position | None = None, *, consts: bool = False) -> Any:
+        """The value of a bare Jinja expression (`when`, `until`, `debug: var=`); with
+        `consts` (conditions), a string literal in it holding a template is rendered
+        (`"{{ 'hi' }}" == "hi"`), as ansible-core 2.19 does for conditionals."""
         if not isinstance(expression, str):
             return expression
         if isinstance(expression, UnsafeText):
@@ -369,7 +375,11 @@ class Templar:
             stripped = result.strip()
         if _is_single_expression(stripped):
             return self.render(stripped, variables, pos)
-        template = self._compile(stripped, self._expressions, pos, expression=True)
+        if consts:
+            template = self._compile(stripped, self._conditions, pos, expression=True,
+                                     consts=True)
+        else:
+            template = self._compile(stripped, self._expressions, pos, expression=True)
         return self._run(template, variables, pos)
 
     def condition(self, expression: Any, variables: Mapping[str, Any],
@@ -381,7 +391,7 @@ class Templar:
             raise TemplateError("Conditional expressions must be strings.", pos,
                                 "write `true`/`false`, or an expression such as `n == 1`")
         try:
-            result = self.evaluate(expression, variables, pos)
+            result = self.evaluate(expression, variables, pos, consts=True)
         except (_SyntaxFailure, UntrustedFailure):
             raise
         except TemplateError as exc:
@@ -486,31 +496,33 @@ class Templar:
             return set()
         return set(meta.find_undeclared_variables(tree)) - set(self._env.globals)
 
-    def _parse_expression(self, text: str) -> nodes.Template:
+    def _parse_expression(self, text: str, consts: bool = False) -> nodes.Template:
         parser = Parser(self._env, text, state="variable")
         expr = parser.parse_expression()
         if not parser.stream.eos:
             parser.fail(f"unexpected {parser.stream.current.type!r} after the expression")
+        if consts:
+            expr = _ConstTemplates().visit(expr)
         tree = nodes.Template([nodes.Output([expr], lineno=1)], lineno=1)
         tree.set_environment(self._env)
         return tree
 
-    def _compile_raw(self, text: str, expression: bool) -> jinja2.Template:
+    def _compile_raw(self, text: str, expression: bool, consts: bool = False) -> jinja2.Template:
         """`text` compiled; Python code Jinja generates but Python refuses (a keyword
         argument given twice) is a template syntax error too, never a traceback."""
         try:
             if expression:
-                return self._env.from_string(self._parse_expression(text))
+                return self._env.from_string(self._parse_expression(text, consts))
             return self._env.from_string(text)
         except SyntaxError as exc:
             raise jinja2.TemplateSyntaxError(exc.msg, 1) from None
 
     def _compile(self, text: str, cache: dict[str, jinja2.Template], pos: Position | None,
-                 *, expression: bool) -> jinja2.Template:
+                 *, expression: bool, consts: bool = False) -> jinja2.Template:
         template = cache.get(text)
         if template is None:
             try:
-                template = self._compile_raw(text, expression)
+                template = self._compile_raw(text, expression, consts)
             except jinja2.TemplateSyntaxError as exc:
                 message, hint = _error_message(exc, expression)
                 if expression and any(marker in text for marker in _MARKERS):
@@ -571,6 +583,19 @@ class Templar:
             env.escape_backslashes = False
             self._file_envs[key] = env
         return env
+
+
+_RENDER_CONST = "__miniplay_render_const"
+
+
+class _ConstTemplates(NodeTransformer):
+    """Wraps each string literal holding a Jinja marker in a call that renders it."""
+
+    def visit_Const(self, node: nodes.Const) -> nodes.Node:
+        if isinstance(node.value, str) and any(marker in node.value for marker in _MARKERS):
+            return nodes.Call(nodes.Name(_RENDER_CONST, "load"), [node], [], None, None,
+                              lineno=node.lineno)
+        return node
 
 
 def _is_single_expression(text: str) -> bool:

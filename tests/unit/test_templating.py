@@ -398,3 +398,15 @@ class TestAssertions:
         assert templar.assertions("{{ e }}", {"e": "n == 1"}) == ["{{ e }}"]
         assert templar.assertions(["a", "b"], {}) == ["a", "b"]
         assert templar.assertions("{{ missing }}", {}) == ["{{ missing }}"]
+
+
+class TestConditionConstants:
+    """2.19 renders a template inside a string literal of a condition, not elsewhere."""
+
+    def test_condition_renders_the_literal(self, templar: Templar) -> None:
+        assert templar.condition('"{{ \'hi\' }}" == "hi"', {}) is True
+        assert templar.condition('"{{ x }}" == 1', {"x": 1}) is True  # native, as 2.19
+        assert templar.condition('"a{{ x }}" == "a1"', {"x": 1}) is True
+
+    def test_other_expressions_keep_the_literal(self, templar: Templar) -> None:
+        assert templar.evaluate('"{{ x }}"', {"x": 1}) == "{{ x }}"
