@@ -424,6 +424,18 @@ class Templar:
                 return _finalize(raw, mark=False)
         return self._finish(raw, pos, template)
 
+    def var_expression(self, raw: Any, variables: Mapping[str, Any],
+                       pos: Position | None = None) -> Any:
+        """`debug: var=`'s expression as ansible-core 2.19 reads it: the argument is
+        templated like any other first (`var: "{{ item }}"` with item `k1` gives `k1`,
+        which names the result's key), then must be trusted text; a string the template
+        built (`var: '{{ "name" }}'`) is refused as untrusted."""
+        if isinstance(raw, str) and self.is_template(raw):
+            raw = self.indirect(raw, variables, pos)
+        if isinstance(raw, UnsafeText):
+            raise untrusted(pos)
+        return raw
+
     def assertions(self, that: Any, variables: Mapping[str, Any],
                    pos: Position | None = None) -> list[Any]:
         """`assert`'s `that` as the list of conditions it checks: a string wrapped whole in

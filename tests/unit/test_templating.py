@@ -410,3 +410,16 @@ class TestConditionConstants:
 
     def test_other_expressions_keep_the_literal(self, templar: Templar) -> None:
         assert templar.evaluate('"{{ x }}"', {"x": 1}) == "{{ x }}"
+
+
+class TestVarExpression:
+    """`debug: var=` is templated as an argument first, then must be trusted."""
+
+    def test_passthrough_names_the_variable(self, templar: Templar) -> None:
+        assert templar.var_expression("{{ item }}", {"item": "k1"}) == "k1"
+        assert templar.var_expression("plain_name", {}) == "plain_name"
+
+    @pytest.mark.parametrize("raw", ['{{ "name" }}', '"{{ x }}"', UnsafeText("name")])
+    def test_built_or_unsafe_is_untrusted(self, templar: Templar, raw: str) -> None:
+        error = _error(templar.var_expression, raw, {"x": 1})
+        assert error.message == "Encountered untrusted template or expression."
