@@ -1,8 +1,9 @@
 """Ansible's configuration environment variables that change what a run does.
 
 Takes: the process environment. Gives: the settings miniplay honours (`gathering`,
-`force_handlers`, `default_strategy`, `inject_facts`) and, through `check_environment`, a refusal of
-the ones it does not build. Raises: `OptionsError` naming the variable.
+`force_handlers`, `default_strategy`, `inject_facts`, `allow_broken_conditionals`) and,
+through `check_environment`, a refusal of the ones it does not build. Raises:
+`OptionsError` naming the variable.
 
 ansible-playbook reads many `ANSIBLE_*` variables; a playbook run under miniplay with
 one of them set must not silently mean something else. The ones that change results are
@@ -52,6 +53,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     force_handlers(env)
     default_strategy(env)
     inject_facts(env)
+    allow_broken_conditionals(env)
 
 
 def gathering(env: Mapping[str, str] | None = None) -> str:
@@ -93,3 +95,11 @@ def inject_facts(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     value = env.get("ANSIBLE_INJECT_FACT_VARS")
     return True if value is None else _flag("ANSIBLE_INJECT_FACT_VARS", value)
+
+
+def allow_broken_conditionals(env: Mapping[str, str] | None = None) -> bool:
+    """`ANSIBLE_ALLOW_BROKEN_CONDITIONALS`: a condition whose result is no boolean counts
+    by its truth instead of failing the task (false, the default, as 2.19)."""
+    env = os.environ if env is None else env
+    value = env.get("ANSIBLE_ALLOW_BROKEN_CONDITIONALS")
+    return False if value is None else _flag("ANSIBLE_ALLOW_BROKEN_CONDITIONALS", value)

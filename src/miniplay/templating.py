@@ -52,6 +52,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from miniplay.ansible_env import allow_broken_conditionals
 from miniplay.errors import Position, TemplateError
 from miniplay.plugins import lookup_globals
 from miniplay.plugins.filters import native_type_name
@@ -399,6 +400,8 @@ class Templar:
                                 exc.pos, exc.hint) from None
         if isinstance(result, bool):
             return result
+        if allow_broken_conditionals():  # ANSIBLE_ALLOW_BROKEN_CONDITIONALS: its truth
+            return bool(result)
         raise TemplateError(
             f"Conditional result ({bool(result)}) was derived from value of type "
             f"{native_type_name(result)!r} at '{pos if pos else '<unknown>'}'. "

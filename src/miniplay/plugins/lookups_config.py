@@ -133,6 +133,8 @@ SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "DEFAULT_FORCE_HANDLERS": ("ANSIBLE_FORCE_HANDLERS", "False",
                                _from(ansible_env.force_handlers)),
     "DEFAULT_STRATEGY": ("ANSIBLE_STRATEGY", "linear", _from(ansible_env.default_strategy)),
+    "ALLOW_BROKEN_CONDITIONALS": ("ANSIBLE_ALLOW_BROKEN_CONDITIONALS", "False",
+                                  _from(ansible_env.allow_broken_conditionals)),
 }
 
 
