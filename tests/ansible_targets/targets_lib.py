@@ -253,11 +253,12 @@ def _run_one(target: str, tool: str, work: Path, env: dict[str, str]) -> tuple[i
         command = [*_tool_command(tool), playbook.name, "-i", "inventory"]
         env = {**env, "ANSIBLE_PLAYBOOK_DIR": str(cwd)}
     try:
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL,
-                              start_new_session=True)
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True,
+                              encoding="utf-8", errors="replace", timeout=TIMEOUT,
+                              check=False, stdin=subprocess.DEVNULL, start_new_session=True)
     except subprocess.TimeoutExpired as exc:
-        out = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
+        raw = exc.stdout or b""
+        out = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         return 124, f"{out or ''}\n[timed out after {TIMEOUT} s]"
     return done.returncode, done.stdout + done.stderr
 

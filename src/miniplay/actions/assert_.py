@@ -10,7 +10,12 @@ from miniplay.actions.base import ActionCall
 async def assert_(call: ActionCall) -> dict[str, Any]:
     """`that` (str or list), `fail_msg` (alias `msg`), `success_msg`, `quiet`."""
     that = call.raw_args.get("that")
-    conditions = that if isinstance(that, list) else [that]
+    if that is None:
+        return {"failed": True, "changed": False,
+                "msg": "missing required arguments: that" if "that" not in call.raw_args
+                else "Task failed: Empty conditional expressions are not allowed."}
+    # `that: "{{ checks }}"` naming a list checks each of its items
+    conditions = call.templar.assertions(that, call.scope, call.task.where("args"))
     quiet = bool(call.args.get("quiet", False))
     # not quiet: the result is shown in full, passed or failed (as ansible-core's action)
     shown = {} if quiet else {"_ansible_verbose_always": True}

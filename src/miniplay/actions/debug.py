@@ -26,18 +26,20 @@ async def debug(call: ActionCall) -> dict[str, Any]:
         return {"skipped": True, "skipped_reason": "Verbosity threshold not met.",
                 "changed": False}
     if "var" in call.raw_args:
+        pos = call.task.where("var")
         expression = call.raw_args["var"]
-        name = str(expression)
+        extra: dict[str, Any] = {}
         try:
-            value = call.templar.evaluate(expression, call.scope, call.task.where("var"))
+            value = call.templar.evaluate(expression, call.scope, pos)
         except UndefinedVariable as exc:
             value = f"<< error 1 - {exc.message} >>"
+            extra["warnings"] = [f"Encountered 1 template error.\nerror 1 - {exc.message}"]
         except MiniplayError as exc:
             return {"failed": True, "changed": False,
                     "msg": f"Task failed: Error while resolving `var` expression: "
                            f"{exc.message}"}
-        return {name: value, "changed": False, "failed": False,
-                "_ansible_verbose_always": True}
+        return {str(expression): value, "changed": False, "failed": False,
+                "_ansible_verbose_always": True, **extra}
     message = call.args.get("msg", "Hello world!")
     return {"msg": message, "changed": False, "failed": False,
             "_ansible_verbose_always": True}
