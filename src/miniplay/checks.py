@@ -123,7 +123,8 @@ class PlaybookChecker:
     def check_play(self, play: YamlMap, path: str) -> list[Diagnostic]:
         """A play's keywords, vars_files, handlers and task sections."""
         found = self.schemas.check_node("play", play) + not_built(play, "play")
-        if play.get("strategy") in NOT_BUILT_STRATEGIES:
+        strategy = play.get("strategy")
+        if isinstance(strategy, str) and strategy in NOT_BUILT_STRATEGIES:
             found.append(error("not-built", f"miniplay does not run the "
                                f"{play['strategy']} strategy yet", play.pos_of("strategy"),
                                "use strategy linear (the default) or free"))
