@@ -102,18 +102,24 @@ _TEMP = re.compile(r"/tmp/target-[^/\s]+/integration/targets/")
 
 
 def classify(tail: str) -> tuple[str, str]:
-    """(`refused` or `wrong`, why) for a failed miniplay run, from its output."""
+    """(`refused` or `wrong`, why) for a failed miniplay run, from its output: refused
+    when miniplay stopped before running (its `file:line:col: error:` or `error:` lines,
+    or another ansible command the runner does not provide), else wrong, with the first
+    task failure."""
     lines = [_TEMP.sub("", line) for line in tail.splitlines()]
-    other = _first(lines, "not part of miniplay (target runner)")
-    if other:
-        return "refused", f"runs `{other.split(':')[0]}`, another command than ansible-playbook"
-    started = any(line.startswith("PLAY [") for line in lines)
-    error = _first(lines, ": error:", "ERROR", "error:")
-    if not started and error:
-        return "refused", error.split(": error: ", 1)[-1]
-    failure = _first(lines, "fatal: [", "FAILED!", "failed:", "ERROR", "Traceback")
+    for line in lines:
+        if match := _OTHER.search(line):
+            return "refused", f"runs `{match.group(1)}`, another command than ansible-playbook"
+    refusal = next((line for line in lines if _REFUSAL.search(line)), "")
+    if refusal:
+        return "refused", _REFUSAL.split(refusal, 1)[-1].strip()[:240]
+    failure = _first(lines, "[ERROR]: Task failed", "fatal: [", "failed: [", "Traceback")
     last = next((line.strip() for line in reversed(lines) if line.strip()), "")
-    return "wrong", failure or error or f"runme.sh stops at: {last[:200]}"
+    return "wrong", failure or f"runme.sh stops at: {last[:200]}"
+
+
+_OTHER = re.compile(r"(ansible[-a-z]*): not part of miniplay \(target runner\)")
+_REFUSAL = re.compile(r"^(?:\S+:\d+:\d+: )?error: ")
 
 
 def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
@@ -121,10 +127,8 @@ def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def write_state(ansible_out: Path, miniplay_out: Path) -> None:
-    """targets.yml from a baseline and a miniplay run, keeping hand-written reasons."""
+    """targets.yml from a baseline and a miniplay run (each reason from that run)."""
     yaml = YAML()
-    old = yaml.load(STATE_FILE.read_text()) if STATE_FILE.exists() else {}
-    old_targets = (old or {}).get("targets") or {}
     baseline, mine = _jsonl(ansible_out), _jsonl(miniplay_out)
     targets: dict[str, dict[str, str]] = {}
     excluded: dict[str, str] = {}
@@ -138,9 +142,6 @@ def write_state(ansible_out: Path, miniplay_out: Path) -> None:
             entry["state"] = "pass"
         else:
             state, why = classify(run["tail"]) if run else ("wrong", "not run")
-            previous = old_targets.get(name) or {}
-            if previous.get("state") == state and previous.get("why"):
-                why = previous["why"]
             entry.update(state=state, why=why)
         targets[name] = entry
     document = {"ansible_core": ANSIBLE_VERSION,
