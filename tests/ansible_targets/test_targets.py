@@ -10,12 +10,14 @@ ansible-playbook here (the recorded baseline), plus the excluded ones with the r
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
-from targets_lib import STATE_FILE, SdistUnavailable, run_target, sdist_root
+from targets_lib import STATE_FILE, SdistUnavailable, TargetRun, run_target, sdist_root
 
 STATES = ("pass", "refused", "wrong")
 
@@ -58,10 +60,26 @@ def test_at_least_seventy_pass() -> None:
     assert len(PASSING) >= 70
 
 
+@pytest.fixture(scope="session")
+def passing_runs(request: pytest.FixtureRequest, sdist: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, TargetRun]:
+    """Every selected `test_target_passes` target, run MINIPLAY_TARGET_JOBS (default 2)
+    at a time: each run is its own process tree, so two keep two cores busy."""
+    names = [item.callspec.params["target"] for item in request.session.items
+             if getattr(item, "originalname", "") == "test_target_passes"]
+    base = tmp_path_factory.mktemp("targets")
+    jobs = int(os.environ.get("MINIPLAY_TARGET_JOBS", "2"))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {name: pool.submit(run_target, name, "miniplay", base / name)
+                   for name in names}
+    return {name: future.result() for name, future in futures.items()}
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # the first test waits for the whole batch (passing_runs)
 @pytest.mark.parametrize("target", PASSING)
-def test_target_passes(target: str, sdist: Path, tmp_path: Path) -> None:
-    result = run_target(target, "miniplay", tmp_path / "work")
+def test_target_passes(target: str, passing_runs: dict[str, TargetRun]) -> None:
+    result = passing_runs[target]
     assert result.passed, f"{target} stopped passing under miniplay:\n{result.tail()}"
 
 
