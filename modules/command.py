@@ -5,7 +5,8 @@ Takes (one JSON object on stdin): ``_raw_params`` or ``cmd`` (a string) or ``arg
 list), ``chdir``, ``creates``, ``removes``, ``stdin``, ``stdin_add_newline`` (true),
 ``strip_empty_ends`` (true), ``expand_argument_vars`` (true, command only: shell
 fails on it as ansible-core's shell action does), ``executable`` (the shell for shell;
-command ignores it with ansible-core's warning). Internal keys ``_ansible_check_mode``, ``_ansible_module_name``.
+command ignores it with ansible-core's warning). Internal keys ``_ansible_check_mode``,
+``_ansible_module_name``.
 Gives (one JSON object on stdout): ansible-core 2.19's command result: ``changed``,
 ``cmd``, ``rc``, ``stdout``/``stderr`` (+ ``_lines``), ``start``/``end``/``delta``,
 ``msg`` and ``invocation.module_args``; ``failed`` with "non-zero return code" when rc

@@ -165,9 +165,8 @@ def not_built_keywords() -> set[str]:
 
 
 def miniplay_templar_names() -> tuple[set[str], set[str]]:
-    from miniplay.templating import Templar
-
     from miniplay.plugins import filters_encode
+    from miniplay.templating import Templar
 
     env = Templar()._env
     plain = re.compile(r"^[a-z_][a-z0-9_]*$")
