@@ -93,28 +93,16 @@ class RunContext:
         self.former = self.inventory
         self.inventory = fresh
         for host, result in self.dynamic:
-            if "add_host" in result:
-                info = result["add_host"]
-                self.inventory, _ = add_dynamic_host(
-                    self.inventory, info["host_name"], info["groups"], info["host_vars"])
-            elif host in self.inventory.hosts:
-                self.inventory, _ = add_dynamic_group(
-                    self.inventory, host, result["add_group"], result["parent_groups"])
+            if "add_host" in result or host in self.inventory.hosts:
+                self.inventory, _ = _changed_inventory(self.inventory, host, result)
 
     def apply_inventory_change(self, host: str, result: dict[str, Any]) -> None:
         """Apply an `add_host`/`group_by` result to the run's inventory (a new frozen
         value) and set the result's `changed` to whether anything changed."""
-        if "add_host" in result:
-            info = result["add_host"]
-            self.inventory, changed = add_dynamic_host(
-                self.inventory, info["host_name"], info["groups"], info["host_vars"])
-        elif "add_group" in result:
-            self.inventory, changed = add_dynamic_group(
-                self.inventory, host, result["add_group"], result["parent_groups"])
-        else:
+        if "add_host" not in result and "add_group" not in result:
             return
+        self.inventory, result["changed"] = _changed_inventory(self.inventory, host, result)
         self.dynamic.append((host, result))
-        result["changed"] = changed
 
     def state(self, host: str) -> HostState:
         """The host's state, created on first use."""
@@ -232,3 +220,14 @@ def _role_names(roles: Sequence[RoleInfo]) -> dict[str, list[str]]:
     every = list(dict.fromkeys(r.name for r in roles))
     return {"role_names": own, "ansible_play_role_names": own, "ansible_role_names": every,
             "ansible_dependent_role_names": deps}
+
+
+def _changed_inventory(inventory: Inventory, host: str,
+                       result: Mapping[str, Any]) -> tuple[Inventory, bool]:
+    """`inventory` with one `add_host` or `group_by` result applied, and whether it
+    changed anything."""
+    if "add_host" in result:
+        info = result["add_host"]
+        return add_dynamic_host(inventory, info["host_name"], info["groups"],
+                                info["host_vars"])
+    return add_dynamic_group(inventory, host, result["add_group"], result["parent_groups"])
